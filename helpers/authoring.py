@@ -6,6 +6,8 @@ A solution notebook marks its parts with cell tags:
   Solution code sits between ``# BEGIN SOLUTION`` and ``# END SOLUTION``, or on a line ending
   with ``# SOLUTION`` (its right-hand side becomes ``...`` in the lab).
 - ``manual:<id>`` — a markdown answer cell marked by hand; ``metadata.points`` gives its points.
+- ``uses:<id>`` — a cell that needs exercise `<id>` done; it may fail while that is open
+  (tests check that an untouched lab fails only in exercise cells and in these).
 - ``instructor-only`` — removed from labs; with ``hidden:<id>`` it is a hidden check of exercise
   `<id>`, with ``rubric:<id>`` the marking rubric of manual answer `<id>`.
 

@@ -88,8 +88,9 @@ def _text(nb) -> str:
     return nbformat.writes(nb) + "\n"
 
 
-def planned(solutions: Path = SOLUTIONS, labs: Path = LABS) -> dict[Path, str]:
+def planned(solutions: Path | None = None, labs: Path | None = None) -> dict[Path, str]:
     """Return ``{path: text}`` for every file the build writes (labs and refreshed solutions)."""
+    solutions, labs = solutions or SOLUTIONS, labs or LABS
     files = {}
     for source in sorted(solutions.glob("*.ipynb")):
         solution = nbformat.read(source, as_version=4)
@@ -98,8 +99,9 @@ def planned(solutions: Path = SOLUTIONS, labs: Path = LABS) -> dict[Path, str]:
     return files
 
 
-def stale(solutions: Path = SOLUTIONS, labs: Path = LABS) -> list[str]:
+def stale(solutions: Path | None = None, labs: Path | None = None) -> list[str]:
     """Return the notebooks that a build would change, and labs that have no solution."""
+    solutions, labs = solutions or SOLUTIONS, labs or LABS
     files = planned(solutions, labs)
     out = [str(p.relative_to(ROOT)) for p, text in files.items() if not p.exists() or p.read_text() != text]
     orphans = [p for p in sorted(labs.glob("*.ipynb")) if p not in files]

@@ -139,13 +139,19 @@ def _job(lab: Lab, submission: Submission, options) -> tuple[dict, dict, dict]:
             cells.append(answer if answer is not None else f"raise RuntimeError('exercise {exercise}: cell missing')")
         else:
             cells.append(cell.source)
-    hidden, owner = [], {}
-    for exercise, sources in lab.hidden.items():
-        for source in sources:
-            owner[len(hidden)] = exercise
-            hidden.append(source)
+    hidden, owner, canaries = [], {}, []
+    checks = [(e, source) for e, sources in lab.hidden.items() for source in sources]
+    for exercise, source in checks:
+        owner[len(hidden)] = exercise
+        hidden.append(source)
+        # A canary after each hidden check: an assertion that must fail. If the kernel reports
+        # one as passed, student code is rewriting or silencing the grader's cells.
+        canaries.append(len(hidden))
+        a, b = secrets.randbelow(10**6), secrets.randbelow(10**6) + 1
+        hidden.append(f"assert {a} + {b} == {a}, 'check {secrets.token_hex(4)}'")
     job = {"cells": cells, "hidden": hidden, "profile": options.profile,
            "cell_timeout": options.cell_timeout, "total_timeout": options.timeout}
+    job["canaries"] = canaries
     return job, where, owner
 
 
@@ -186,9 +192,13 @@ def _explain(report: dict) -> str:
 def grade_submission(lab: Lab, submission: Submission, options) -> dict:
     """Execute one valid submission and score each exercise."""
     job, where, owner = _job(lab, submission, options)
+    canaries = job.pop("canaries")
     hard_limit = options.timeout + options.cell_timeout * (len(job["hidden"]) + 2) + 120
     report, failure = _run_worker(job, hard_limit)
-    result = {"exercises": {}, "checks": [], "notes": []}
+    result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": []}
+    if report is not None and any(report["hidden"][i]["status"] == "ok" for i in canaries):
+        report, failure = None, ("tampering detected: the kernel did not run the grader's checks faithfully "
+                                 "(an input or AST transformer, or a patched IPython); the instructor should look at it")
     if report is None:
         result["notes"].append(failure)
     else:
@@ -196,6 +206,9 @@ def grade_submission(lab: Lab, submission: Submission, options) -> dict:
         for index, cell in enumerate(report["cells"]):
             if index not in where.values():
                 result["checks"] += CHECK_LINE.findall(cell.get("stdout", ""))
+            if cell["status"] != "ok":
+                result["failed_cells"].append({"index": index, "tags": authoring.tags(lab.template[index]),
+                                               "error": _explain(cell)})
     for exercise, points in lab.exercises.items():
         if submission.answers.get(exercise) is None:
             passed, reason = False, f"exercise cell not found in the submission (tag exercise:{exercise} removed?)"

@@ -48,11 +48,13 @@ def feedback(result: dict) -> str:
 
 
 def write_student(out: Path, result: dict) -> None:
-    """Write `<student>/results.json` and `<student>/feedback.md` under `out`."""
+    """Write `<student>/results.json`, `feedback.md` and `grading.json` under `out`."""
     folder = out / result["student"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2))
     (folder / "feedback.md").write_text(feedback(result))
+    # Everything the grader knows, for the instructor: failed cells, notes, timings.
+    (folder / "grading.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
 
 
 def write_batch(out: Path, results: list[dict]) -> None:

@@ -1,0 +1,41 @@
+# Fine-Tuning, Zero to Hero — the two commands of the README:
+#   make lab    set everything up and open the course in JupyterLab
+#   make test   set everything up and run the whole test suite (what CI runs)
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+LOCK   := requirements-lock.txt
+PYTEST_FLAGS ?= --durations=20
+
+.PHONY: install lab test lint labs lock clean
+
+# The venv is rebuilt only when the project or its lock changes.
+$(VENV)/.installed: pyproject.toml $(LOCK)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[all,dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=labs
+
+lint: install
+	$(BIN)/ruff check helpers tests conftest.py solutions
+
+test: install lint
+	$(BIN)/python -m helpers.build --check
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests solutions
+
+labs: install
+	$(BIN)/python -m helpers.build
+
+lock: install
+	{ echo "# Exact versions tested together on Python 3.11, Linux x86_64 (CI and Binder install with -c this file)."; \
+	  echo "# Regenerate with: make lock"; \
+	  $(BIN)/python -m pip freeze --exclude-editable; } > $(LOCK)
+
+clean:
+	rm -rf $(VENV) .pytest_cache

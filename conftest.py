@@ -1,0 +1,45 @@
+"""Test settings: smoke profile, offline, results in a temporary folder, network blocked.
+
+The environment is set at import, before nbval or the grader start any kernel, so every
+notebook the tests run inherits it.
+"""
+
+import os
+import tempfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+GUARD = ROOT / "tests" / "offline_guard"
+SESSION = Path(tempfile.mkdtemp(prefix="course-tests-"))
+NETWORK_LOG = SESSION / "network-attempts.log"
+
+os.environ["COURSE_PROFILE"] = "smoke"
+os.environ["COURSE_OFFLINE"] = "1"
+os.environ["COURSE_RESULTS_DIR"] = str(SESSION / "results")
+os.environ["COURSE_NETWORK_LOG"] = str(NETWORK_LOG)
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["YOLO_OFFLINE"] = "1"
+os.environ["MPLBACKEND"] = "Agg"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
+
+# labs/ are the student copies (exercises open): they are graded by the tests, not run by nbval.
+collect_ignore_glob = ["tests/fixtures/*", "labs/*", ".venv/*"]
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Fail the run if any process the tests started tried to reach the network."""
+    if NETWORK_LOG.exists() and NETWORK_LOG.read_text().strip():
+        print(f"\nNetwork access attempted during the tests (must be offline):\n{NETWORK_LOG.read_text()}")
+        session.exitstatus = 1
+
+
+@pytest.fixture
+def results_dir(tmp_path, monkeypatch):
+    """A fresh results folder for one test."""
+    monkeypatch.setenv("COURSE_RESULTS_DIR", str(tmp_path))
+    from helpers import results
+
+    results.use("test", folder=tmp_path)
+    return tmp_path
