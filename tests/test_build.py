@@ -83,3 +83,12 @@ def test_strip_code_keeps_indentation_and_one_liners():
 def test_strip_markdown_replaces_model_answers():
     text = "Question\n<!-- BEGIN SOLUTION -->\nThe answer.\n<!-- END SOLUTION -->"
     assert authoring.strip_markdown(text) == "Question\n" + authoring.STUDENT_ANSWER
+
+
+def test_helpers_command_dispatches(capsys):
+    from helpers.__main__ import main
+
+    assert main(["build", "--check"]) == 0
+    assert main(["nonsense"]) == 2
+    assert main(["report"]) == 0
+    assert "profile" in capsys.readouterr().out

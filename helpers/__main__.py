@@ -1,0 +1,33 @@
+"""The `helpers` command: `helpers grade ...`, `helpers build ...`, `helpers report`.
+
+    helpers grade submissions/ --out grades/ --jobs 2
+"""
+
+from __future__ import annotations
+
+import sys
+
+COMMANDS = {
+    "grade": "helpers.grade",
+    "build": "helpers.build",
+    "report": "helpers.device",
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Dispatch to a sub-command; with none, print the list."""
+    import importlib
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in COMMANDS:
+        print("usage: helpers {grade,build,report} [options]   (helpers COMMAND --help for more)")
+        return 0 if not argv else 2
+    command, rest = argv[0], argv[1:]
+    if command == "report":
+        importlib.import_module(COMMANDS[command]).system_report()
+        return 0
+    return importlib.import_module(COMMANDS[command]).main(rest)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
