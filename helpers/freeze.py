@@ -1,0 +1,68 @@
+"""Freeze and unfreeze parts of a model by module name or by depth; count what will train.
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> freeze(net); unfreeze(net, "2"); count_parameters(net)
+    18
+"""
+
+from __future__ import annotations
+
+
+def _matches(name: str, prefixes: tuple[str, ...]) -> bool:
+    return not prefixes or any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def _set(model, prefixes: tuple[str, ...], trainable: bool) -> None:
+    found = False
+    for name, parameter in model.named_parameters():
+        if _matches(name, prefixes):
+            parameter.requires_grad_(trainable)
+            found = True
+    if not found:
+        top = ", ".join(name for name, _ in model.named_children())
+        raise ValueError(f"No parameters under {', '.join(prefixes)}; the model's top-level modules are: {top}.")
+
+
+def freeze(model, *prefixes: str) -> None:
+    """Stop gradients for the modules named by `prefixes` (e.g. "layer1"), or the whole model."""
+    _set(model, prefixes, False)
+
+
+def unfreeze(model, *prefixes: str) -> None:
+    """Let the modules named by `prefixes` train again (all of the model when none are given)."""
+    _set(model, prefixes, True)
+
+
+def top_level_with_parameters(model) -> list[str]:
+    """Names of the model's top-level modules that hold parameters, input side first."""
+    return [name for name, child in model.named_children() if any(True for _ in child.parameters())]
+
+
+def unfreeze_last(model, depth: int) -> list[str]:
+    """Unfreeze the last `depth` top-level modules that have parameters; return their names.
+
+    For a torchvision ResNet, depth 1 is `fc`, depth 2 adds `layer4`, and so on.
+    """
+    names = top_level_with_parameters(model)[-depth:] if depth > 0 else []
+    if names:
+        unfreeze(model, *names)
+    return names
+
+
+def count_parameters(model, trainable_only: bool = True) -> int:
+    """Number of parameters (only those that will train, unless `trainable_only=False`)."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+def trainable_table(model):
+    """A pandas table of each top-level module's parameters and how many will train."""
+    import pandas as pd
+
+    rows = []
+    for name, child in model.named_children():
+        total = sum(p.numel() for p in child.parameters())
+        if total:
+            rows.append({"module": name, "parameters": total,
+                         "trainable": sum(p.numel() for p in child.parameters() if p.requires_grad)})
+    return pd.DataFrame(rows).set_index("module")
