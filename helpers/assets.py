@@ -82,6 +82,8 @@ class Resolved:
 
 
 REGISTRY: dict[str, Asset] = {}
+# Modules whose import registers a lab's assets; loaded on first look-up so the registry is whole.
+LAB_ASSET_MODULES = ("helpers.vision",)
 
 
 def register(asset: Asset) -> Asset:
@@ -90,13 +92,23 @@ def register(asset: Asset) -> Asset:
     return asset
 
 
+def _load_lab_assets() -> None:
+    import importlib
+
+    for module in LAB_ASSET_MODULES:
+        importlib.import_module(module)
+
+
 def names() -> list[str]:
     """Return the registered asset names, sorted."""
+    _load_lab_assets()
     return sorted(REGISTRY)
 
 
 def get(name: str) -> Asset:
     """Return the registered asset `name`, or raise `UnknownAssetError` listing the known ones."""
+    if name not in REGISTRY:
+        _load_lab_assets()
     if name not in REGISTRY:
         raise UnknownAssetError(f"Unknown asset {name!r}. Known assets: {', '.join(names())}.")
     return REGISTRY[name]
@@ -192,6 +204,34 @@ def resolve(name: str, verbose: bool = True) -> Resolved:
     used_so_far[name] = {"source": source, "used": used, "reason": reason}
     results.record("assets", used_so_far)
     return found
+
+
+def cached_standin(key: str, build: Callable[[Path], None]) -> Path:
+    """Return the folder of a stand-in the course makes itself, building it once under a lock.
+
+    `build(folder)` writes the files; they are checked against their sha256 manifest on every
+    later use, and rebuilt (with a message) when damaged. Two processes never build it at once.
+    """
+    import fcntl
+
+    folder = cache_dir() / "standins" / key
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    with open(folder.parent / f"{key}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # a second process waits here, then finds it built
+        if folder.exists():
+            problem = verify(folder)
+            if problem is None:
+                return folder
+            print(f"stand-in {key}: cached copy is damaged ({problem}); building it again.")
+            shutil.rmtree(folder)
+        print(f"stand-in {key}: building it once (cached in {folder}).")
+        staging = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        build(staging)
+        _write_manifest(staging, {})
+        os.replace(staging, folder)
+    return folder
 
 
 def fetch_url(url: str, filename: str, sha256: str | None = None) -> Callable[[Path], None]:

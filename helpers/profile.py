@@ -51,12 +51,12 @@ PROFILES: dict[str, Profile] = {
     ),
     "cpu": Profile(
         name="cpu", description="no GPU: real models and data, subsets, fewer epochs (≤ 15 min on a laptop)",
-        epochs=2, train_size=2_000, eval_size=500, batch_size=16, image_size=160, max_length=64,
+        epochs=2, train_size=2_000, eval_size=500, batch_size=16, image_size=96, max_length=64,
         time_limit_s=120, notebook_budget_s=900, use_standins=False,
     ),
     "smoke": Profile(
         name="smoke", description="tests and CI: offline stand-ins, tiny data (≤ 60 s on 2 cores)",
-        epochs=1, train_size=256, eval_size=128, batch_size=32, image_size=64, max_length=32,
+        epochs=1, train_size=256, eval_size=128, batch_size=32, image_size=32, max_length=32,
         time_limit_s=10, notebook_budget_s=60, use_standins=True,
     ),
 }

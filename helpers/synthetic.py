@@ -11,7 +11,7 @@ import string
 
 import numpy as np
 
-GLYPHS = string.ascii_uppercase  # the source task: 26 printed letters
+GLYPHS = string.ascii_uppercase  # the source task: 26 printed capital letters
 
 
 def _font(size: int):
@@ -51,15 +51,34 @@ def glyphs(n: int, image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.
     return images, labels.astype(np.int64)
 
 
-def digits(image_size: int = 32) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    """scikit-learn's 1,797 real handwritten digits (8×8 scans), upscaled to RGB `image_size`.
+def _style(gray: np.ndarray, rng, image_size: int) -> np.ndarray:
+    """Paint a grayscale shape in random ink on a random background, moved, turned and noisy."""
+    from PIL import Image
 
+    background = rng.integers(0, 256, 3)
+    ink = (background + 128) % 256
+    scale = rng.uniform(0.55, 0.95)
+    size = max(4, int(image_size * scale))
+    shape = Image.fromarray((gray * 255).astype(np.uint8)).resize((size, size), Image.BILINEAR)
+    mask = Image.new("L", (image_size, image_size), 0)
+    offset = (image_size - size) // 2
+    dx, dy = (int(v) for v in rng.integers(-offset, offset + 1, 2)) if offset > 0 else (0, 0)
+    mask.paste(shape, (offset + dx, offset + dy))
+    mask = np.asarray(mask.rotate(rng.uniform(-25, 25)), np.float32)[..., None] / 255
+    image = (1 - mask) * background + mask * ink
+    return np.clip(image / 255 + rng.normal(0, 0.04, image.shape), 0, 1).astype(np.float32).transpose(2, 0, 1)
+
+
+def digits(image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """scikit-learn's 1,797 real handwritten digits (8×8 scans) in random colours, places and angles.
+
+    The *target* task of the offline stand-in: real handwriting, shown the way the source task's
+    letters are (so what the backbone learned about strokes and nuisances carries over).
     Returns float32 images in [0, 1] of shape (n, 3, size, size), int64 labels and class names.
     """
-    import torch
     from sklearn.datasets import load_digits
 
     data = load_digits()
-    small = torch.tensor(data.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    large = torch.nn.functional.interpolate(small, size=(image_size, image_size), mode="bilinear", align_corners=False)
-    return large.repeat(1, 3, 1, 1).numpy(), data.target.astype(np.int64), [str(d) for d in range(10)]
+    rng = np.random.default_rng(seed)
+    images = np.stack([_style(image / 16.0, rng, image_size) for image in data.images])
+    return images, data.target.astype(np.int64), [str(d) for d in range(10)]
