@@ -22,6 +22,7 @@ os.environ["COURSE_NETWORK_LOG"] = str(NETWORK_LOG)
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["YOLO_OFFLINE"] = "1"
 os.environ["MPLBACKEND"] = "Agg"
+os.environ["TQDM_DISABLE"] = "1"  # progress bars are for people; in executed notebooks they only cost time
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
 
 # labs/ are the student copies (exercises open): they are graded by the tests, not run by nbval.

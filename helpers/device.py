@@ -100,15 +100,21 @@ def hosting() -> str:
     return "local"
 
 
-def num_workers(limit: int = 4) -> int:
-    """Return a safe DataLoader `num_workers` for this machine.
+def num_workers(dataset=None, limit: int = 4) -> int:
+    """Return a safe DataLoader `num_workers` for this machine (and `dataset`, if given).
 
     0 on Windows and macOS (worker processes are spawned and cannot pickle classes defined in a
-    notebook) and on Binder (about 2 GB of RAM); otherwise up to `limit`, leaving one core free.
+    notebook), on Binder (about 2 GB of RAM), and for a `TensorDataset`, whose examples are
+    already in memory so that worker processes would only add start-up time to every epoch.
+    Otherwise up to `limit`, leaving one core free.
 
     >>> num_workers() >= 0
     True
     """
+    from torch.utils.data import TensorDataset
+
+    if isinstance(dataset, TensorDataset):
+        return 0
     if sys.platform.startswith("win") or sys.platform == "darwin" or hosting() == "binder":
         return 0
     cores = os.cpu_count() or 1

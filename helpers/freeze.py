@@ -50,6 +50,29 @@ def unfreeze_last(model, depth: int) -> list[str]:
     return names
 
 
+def param_groups(model, learning_rates: dict[str, float]) -> list[dict]:
+    """Optimizer parameter groups with one learning rate per module prefix.
+
+    Every trainable parameter must fall under exactly one prefix (the longest one that matches
+    wins); frozen parameters are left out. ``{"": 1e-4, "fc": 1e-3}`` gives the whole model 1e-4
+    and the head 1e-3.
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 1))
+    >>> [(len(g["params"]), g["lr"]) for g in param_groups(net, {"": 0.01, "1": 0.1})]
+    [(2, 0.01), (2, 0.1)]
+    """
+    groups: dict[str, list] = {prefix: [] for prefix in learning_rates}
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        matching = [p for p in learning_rates if p == "" or _matches(name, (p,))]
+        if not matching:
+            raise ValueError(f"Parameter {name} matches none of {list(learning_rates)}; add a prefix (or '' for the rest).")
+        groups[max(matching, key=len)].append(parameter)
+    return [{"params": params, "lr": learning_rates[prefix]} for prefix, params in groups.items() if params]
+
+
 def count_parameters(model, trainable_only: bool = True) -> int:
     """Number of parameters (only those that will train, unless `trainable_only=False`)."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

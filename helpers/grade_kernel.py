@@ -115,6 +115,8 @@ def grade_job(job: dict) -> dict:
     os.environ["COURSE_PROFILE"] = job["profile"]
     workdir = tempfile.mkdtemp(prefix="grade-")
     os.environ["COURSE_RESULTS_DIR"] = workdir
+    os.environ["TQDM_DISABLE"] = "1"  # progress-bar widgets only slow a graded run down
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are not graded
     hidden_start = len(job["cells"])
     sources = job["cells"] + [GUARD] + job["hidden"]
     # The notebook's total limit covers the student's cells; hidden checks get their own time.

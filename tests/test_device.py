@@ -91,6 +91,8 @@ def test_num_workers_is_zero_on_windows_macos_and_binder(monkeypatch):
     monkeypatch.delenv("BINDER_REQUEST")
     monkeypatch.setattr("os.cpu_count", lambda: 8)
     assert device.num_workers() == 4
+    in_memory = torch.utils.data.TensorDataset(torch.zeros(4, 2))
+    assert device.num_workers(in_memory) == 0
 
 
 def test_system_report_prints_one_table(capsys):

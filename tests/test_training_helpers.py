@@ -38,6 +38,18 @@ def test_freeze_by_name_and_depth():
     assert table.loc["fc", "trainable"] == 1290 and table.loc["layer4", "trainable"] == 0
 
 
+def test_param_groups_per_prefix():
+    model = small_resnet18(num_classes=10)
+    freeze.freeze(model, "conv1", "bn1")
+    groups = freeze.param_groups(model, {"": 1e-4, "layer4": 1e-3, "fc": 1e-2})
+    assert [g["lr"] for g in groups] == [1e-4, 1e-3, 1e-2]
+    ids = [id(p) for g in groups for p in g["params"]]
+    assert len(ids) == len(set(ids)) == len([p for p in model.parameters() if p.requires_grad])
+    assert {id(p) for p in groups[2]["params"]} == {id(p) for p in model.fc.parameters()}
+    with pytest.raises(ValueError, match="matches none"):
+        freeze.param_groups(model, {"fc": 0.1})
+
+
 def test_freeze_unknown_module_names_the_real_ones():
     with pytest.raises(ValueError, match="top-level modules are: conv1, bn1"):
         freeze.freeze(small_resnet18(), "layer9")
