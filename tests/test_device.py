@@ -49,21 +49,17 @@ def test_old_gpu_gets_no_mixed_precision():
     assert device.autocast_dtype() is None
 
 
-def test_mps_when_no_cuda():
-    apply([mock.patch("torch.cuda.is_available", return_value=False),
-           mock.patch("torch.backends.mps.is_available", return_value=True)])
-    info = device.detect()
-    assert info.kind == "mps"
-    assert device.autocast_dtype(info) is None
+def no_cuda(mps: bool):
+    return [mock.patch("torch.cuda.is_available", return_value=False),
+            mock.patch("torch.backends.mps.is_available", return_value=mps)]
 
 
-def test_cpu_never_gets_fp16():
-    apply([mock.patch("torch.cuda.is_available", return_value=False),
-           mock.patch("torch.backends.mps.is_available", return_value=False)])
+@pytest.mark.parametrize("mps, kind", [(True, "mps"), (False, "cpu")])
+def test_without_cuda_mps_then_cpu_and_never_fp16(mps, kind):
+    apply(no_cuda(mps))
     info = device.detect()
-    assert info.kind == "cpu"
+    assert info.kind == kind and info.torch_device == torch.device(kind)
     assert device.autocast_dtype(info) is None
-    assert info.torch_device == torch.device("cpu")
 
 
 @pytest.mark.parametrize("env, expected", [
@@ -105,8 +101,7 @@ def test_system_report_prints_one_table(capsys):
 
 def test_system_report_tells_colab_users_to_enable_a_gpu(monkeypatch, capsys):
     monkeypatch.setenv("COLAB_RELEASE_TAG", "x")
-    apply([mock.patch("torch.cuda.is_available", return_value=False),
-           mock.patch("torch.backends.mps.is_available", return_value=False)])
+    apply(no_cuda(mps=False))
     device.system_report()
     assert device.ENABLE_GPU_ON_COLAB in capsys.readouterr().out
 
