@@ -134,7 +134,7 @@ def verify(folder: Path) -> str | None:
     """Check a cache entry against its manifest; return None when intact, else what is wrong."""
     manifest = folder / MANIFEST
     if not manifest.exists():
-        return "incomplete (no manifest: an earlier download was interrupted)"
+        return "incomplete (no sha256 manifest)"
     for relative, expected in json.loads(manifest.read_text()).items():
         path = folder / relative
         if not path.exists():
@@ -146,8 +146,16 @@ def verify(folder: Path) -> str | None:
 
 def _from_cache(asset: Asset) -> tuple[Path | None, str]:
     folder = entry(asset.name)
-    if not folder.exists():
+    if not folder.exists() or not any(folder.iterdir()):
         return None, "not cached"
+    if not (folder / MANIFEST).exists():
+        # Downloads are staged elsewhere and moved in with their manifest, so files without
+        # one were put here by hand (e.g. copied from another machine): adopt them.
+        try:
+            _write_manifest(folder, asset.files)
+        except ChecksumError as error:
+            return None, f"files placed in {folder} by hand are not the expected ones ({error})"
+        return folder, "files placed in the cache by hand, sha256 recorded"
     problem = verify(folder)
     if problem is None:
         return folder, "found in the cache, sha256 verified"

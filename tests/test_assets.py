@@ -109,6 +109,23 @@ def test_corrupt_cache_is_removed_and_fetched_again(cache, demo, capsys):
     assert "weights.bin fails its sha256 check" in capsys.readouterr().out
 
 
+def test_files_placed_by_hand_are_adopted(cache, demo, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    (cache / "demo-weights").mkdir(parents=True)
+    (cache / "demo-weights" / "weights.bin").write_bytes(PAYLOAD)
+    found = assets.resolve("demo-weights")
+    assert found.source == "cache" and "by hand" in found.reason
+    assert assets.resolve("demo-weights").reason == "found in the cache, sha256 verified"
+
+
+def test_wrong_files_placed_by_hand_are_refused(cache, demo, monkeypatch):
+    monkeypatch.setenv("COURSE_OFFLINE", "1")
+    (cache / "demo-weights").mkdir(parents=True)
+    (cache / "demo-weights" / "weights.bin").write_bytes(b"not the weights")
+    found = assets.resolve("demo-weights")
+    assert found.source == "stand-in" and "COURSE_OFFLINE" in found.reason
+
+
 def test_forced_offline_uses_the_standin(cache, demo, monkeypatch):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     found = assets.resolve("demo-weights")
