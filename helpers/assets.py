@@ -154,7 +154,8 @@ def _from_cache(asset: Asset) -> tuple[Path | None, str]:
         try:
             _write_manifest(folder, asset.files)
         except ChecksumError as error:
-            return None, f"files placed in {folder} by hand are not the expected ones ({error})"
+            print(f"asset {asset.name}: the files in {folder} are not the expected ones ({error}); not used.")
+            return None, "cached files are not the expected ones"
         return folder, "files placed in the cache by hand, sha256 recorded"
     problem = verify(folder)
     if problem is None:

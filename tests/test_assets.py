@@ -118,12 +118,13 @@ def test_files_placed_by_hand_are_adopted(cache, demo, monkeypatch):
     assert assets.resolve("demo-weights").reason == "found in the cache, sha256 verified"
 
 
-def test_wrong_files_placed_by_hand_are_refused(cache, demo, monkeypatch):
+def test_wrong_files_placed_by_hand_are_refused(cache, demo, monkeypatch, capsys):
     monkeypatch.setenv("COURSE_OFFLINE", "1")
     (cache / "demo-weights").mkdir(parents=True)
     (cache / "demo-weights" / "weights.bin").write_bytes(b"not the weights")
     found = assets.resolve("demo-weights")
     assert found.source == "stand-in" and "COURSE_OFFLINE" in found.reason
+    assert "are not the expected ones" in capsys.readouterr().out
 
 
 def test_forced_offline_uses_the_standin(cache, demo, monkeypatch):
