@@ -92,3 +92,13 @@ def test_helpers_command_dispatches(capsys):
     assert main(["nonsense"]) == 2
     assert main(["report"]) == 0
     assert "profile" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_every_exercise_has_a_hidden_check_and_every_question_a_rubric(solution):
+    """An exercise without a hidden check would score whenever its cell merely runs."""
+    nb = nbformat.read(solution, as_version=4)
+    hidden = {authoring.tags_value(c, "hidden") for c in nb.cells if authoring.is_instructor_only(c)}
+    rubrics = {authoring.tags_value(c, "rubric") for c in nb.cells if authoring.is_instructor_only(c)}
+    assert set(authoring.exercises(nb)) <= hidden, "add an instructor-only `hidden:<id>` cell per exercise"
+    assert set(authoring.manual_questions(nb)) <= rubrics, "add an instructor-only `rubric:<id>` cell per question"
