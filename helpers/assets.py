@@ -83,7 +83,9 @@ class Resolved:
 
 REGISTRY: dict[str, Asset] = {}
 # Modules whose import registers a lab's assets; loaded on first look-up so the registry is whole.
-LAB_ASSET_MODULES = ("helpers.vision",)
+LAB_ASSET_MODULES = (
+    "helpers.vision",
+)
 
 
 def register(asset: Asset) -> Asset:
