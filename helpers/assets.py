@@ -86,6 +86,7 @@ REGISTRY: dict[str, Asset] = {}
 LAB_ASSET_MODULES = (
     "helpers.vision",
     "helpers.text",
+    "helpers.tabular",
 )
 
 
