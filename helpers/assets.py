@@ -85,6 +85,7 @@ REGISTRY: dict[str, Asset] = {}
 # Modules whose import registers a lab's assets; loaded on first look-up so the registry is whole.
 LAB_ASSET_MODULES = (
     "helpers.vision",
+    "helpers.domain_images",
     "helpers.detection",
     "helpers.text",
     "helpers.tabular",
