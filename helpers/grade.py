@@ -209,6 +209,8 @@ def grade_submission(lab: Lab, submission: Submission, options) -> dict:
             if cell["status"] != "ok":
                 result["failed_cells"].append({"index": index, "tags": authoring.tags(lab.template[index]),
                                                "error": _explain(cell)})
+        timed = [(cell.get("seconds", 0.0), index) for index, cell in enumerate(report["cells"])]
+        result["slowest_cells"] = [{"index": index, "seconds": seconds} for seconds, index in sorted(timed, reverse=True)[:3]]
     for exercise, points in lab.exercises.items():
         if submission.answers.get(exercise) is None:
             passed, reason = False, f"exercise cell not found in the submission (tag exercise:{exercise} removed?)"

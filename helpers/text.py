@@ -111,10 +111,15 @@ assets.register(assets.Asset(
 
 
 def load_emotion(asset):
-    """Load the `DatasetDict` (train/validation/test) of a resolved ``emotion`` asset."""
+    """Load the `DatasetDict` (train/validation/test) of a resolved ``emotion`` asset, in memory.
+
+    In memory, so that ``map`` and ``shuffle`` never write cache files into the shared asset cache.
+
+        >>> emotions = load_emotion(helpers.resolve_asset("emotion"))  # doctest: +SKIP
+    """
     from datasets import load_from_disk
 
-    return load_from_disk(str(Path(asset) / "data"))
+    return load_from_disk(str(Path(asset) / "data"), keep_in_memory=True)
 
 
 def load_text_csv(path, text_column: str = "text", label_column: str = "label", test_size: float = 0.2,

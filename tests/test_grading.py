@@ -89,7 +89,8 @@ def test_solution_full_marks_and_lab_zero(solution, tmp_path):
     assert solved["total"] == solved["max_total"] > 0, solved
     assert not solved["failed_cells"], solved["failed_cells"]
     budget = get_profile("smoke").notebook_budget_s
-    assert solved["seconds"] <= budget, f"{solution.stem} took {solved['seconds']} s in smoke (budget {budget} s)"
+    assert solved["seconds"] <= budget, \
+        f"{solution.stem} took {solved['seconds']} s in smoke (budget {budget} s); slowest cells: {solved['slowest_cells']}"
 
     assert untouched["total"] == 0
     for failure in untouched["failed_cells"]:

@@ -1,6 +1,7 @@
 """helpers.text: the emotion asset, its offline stand-in, and loading your own CSV."""
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -51,6 +52,15 @@ def test_emotion_asset_resolves_to_the_standin_and_loads(results_dir, monkeypatc
     data = text.load_emotion(found)
     assert {name: len(split) for name, split in data.items()} == {"train": 2000, "validation": 500, "test": 500}
     assert data["test"].features["label"].names == text.LABELS
+
+
+def test_mapping_the_emotion_asset_writes_nothing_into_the_asset_cache(results_dir, monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    folder = Path(assets.resolve("emotion").path)
+    before = sorted(folder.rglob("*"))
+    data = text.load_emotion(assets.resolve("emotion"))
+    data["train"].shuffle(seed=1).select(range(10)).map(lambda batch: {"n": [len(t) for t in batch["text"]]}, batched=True)
+    assert sorted(folder.rglob("*")) == before
 
 
 @pytest.fixture
