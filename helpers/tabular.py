@@ -31,7 +31,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 from pathlib import Path
 
 from helpers import assets
@@ -259,13 +258,3 @@ def folder_mb(path) -> float:
     path = Path(path)
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 1e6
-
-
-def ms_per_row(predict, rows, repeats: int = 3) -> float:
-    """Milliseconds per row of `predict(rows)` on the whole batch, the best of `repeats` runs."""
-    best = float("inf")
-    for _ in range(repeats):
-        started = time.perf_counter()
-        predict(rows)
-        best = min(best, time.perf_counter() - started)
-    return 1000 * best / len(rows)

@@ -139,8 +139,6 @@ def test_measurements(tmp_path):
     (tmp_path / "sub" / "b").write_bytes(b"x" * 500_000)
     assert tabular.folder_mb(tmp_path) == pytest.approx(1.5)
     assert tabular.folder_mb(tmp_path / "a") == pytest.approx(1.0)
-    calls = []
-    assert tabular.ms_per_row(calls.append, list(range(10)), repeats=2) >= 0 and len(calls) == 2
 
 
 def test_autogluon_predicts_new_rows_as_the_lab_says(tmp_path, monkeypatch):

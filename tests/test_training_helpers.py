@@ -120,6 +120,20 @@ def test_predict_and_comparison_table():
     assert list(table.index) == ["a", "b"] and table.loc["b", "accuracy"] == 0.75
 
 
+
+def test_ms_per_item_is_the_best_of_repeated_whole_batch_calls():
+    import time
+
+    calls = []
+
+    def predict(items):
+        calls.append(len(items))
+        time.sleep(0.05 if len(calls) == 1 else 0.01)  # the first call is slow (a warm-up)
+
+    assert evaluate.ms_per_item(predict, list(range(10)), repeats=3) == pytest.approx(1.0, abs=0.5)
+    assert calls == [10, 10, 10]
+
+
 def test_confusion_plot(monkeypatch):
     import matplotlib
 
