@@ -29,6 +29,7 @@ from helpers.config import ENV_OFFLINE, cache_dir, offline_forced
 from helpers.download import ChecksumError, download, reachable, sha256_of
 
 MANIFEST = "MANIFEST.sha256.json"
+META = "meta.json"  # what an asset folder holds: file names, classes, source…
 HUB_URL = "https://huggingface.co"
 
 
@@ -124,6 +125,23 @@ def entry(name: str) -> Path:
     """Return the cache folder of asset `name` (it may not exist yet)."""
     return cache_dir() / name
 
+
+
+def write_meta(folder, meta: dict) -> None:
+    """Write an asset folder's ``meta.json``: what it holds (file names, classes, source…).
+
+        >>> write_meta(folder, {"weights": "model.pt", "classes": ["cat", "dog"]})  # doctest: +SKIP
+    """
+    (Path(folder) / META).write_text(json.dumps(meta, indent=1))
+
+
+def read_meta(asset) -> dict:
+    """The ``meta.json`` of a resolved asset (or of an asset folder).
+
+        >>> read_meta(resolve("yolo11n"))["weights"]  # doctest: +SKIP
+        'yolo11-narrow-shapes.pt'
+    """
+    return json.loads((Path(asset) / META).read_text())
 
 def _write_manifest(folder: Path, pinned: dict[str, str]) -> None:
     sums = {}

@@ -19,7 +19,6 @@ Both come as a folder with ``meta.json`` naming the files, so the same lab code 
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -80,7 +79,7 @@ def runs_dir() -> Path:
 
 def describe(asset) -> dict:
     """The metadata stored with a resolved detection asset (file names, classes, proxies…)."""
-    return json.loads((Path(asset.path) / "meta.json").read_text())
+    return assets.read_meta(asset)
 
 
 def files(asset) -> dict[str, Path]:
@@ -97,10 +96,10 @@ def _fetch_yolo11n(folder: Path) -> None:
     download(YOLO11N_URL, folder / "yolo11n.pt")
     # The architecture alone (random weights): training it is the from-scratch baseline.
     shutil.copy(Path(ultralytics.__file__).parent / "cfg" / "models" / "11" / "yolo11.yaml", folder / "yolo11n.yaml")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "weights": "yolo11n.pt", "architecture": "yolo11n.yaml", "proxies": "coco",
         "pretrained_on": "COCO 2017 (118k images, 80 classes) at 640 px",
-    }, indent=1))
+    })
 
 
 def _fetch_wildlife(folder: Path) -> None:
@@ -118,10 +117,10 @@ def _fetch_wildlife(folder: Path) -> None:
             "names": {0: "buffalo", 1: "elephant", 2: "rhino", 3: "zebra"}}
     # No `path:` — Ultralytics then takes this file's folder as the root, so the cache may move.
     (root / "data.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "data": (root / "data.yaml").relative_to(folder).as_posix(),
         "source": "Ultralytics African Wildlife (docs.ultralytics.com/datasets/detect/african-wildlife)",
-    }, indent=1))
+    })
 
 
 # --- The offline stand-ins ---------------------------------------------------------------------
@@ -156,21 +155,21 @@ def _pretrain_standin(folder: Path) -> None:
                     project=scratch, name="pretrain", verbose=False)
         source_map50 = float(model.trainer.metrics["metrics/mAP50(B)"])
         shutil.copy(model.trainer.best, folder / "yolo11-narrow-shapes.pt")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "weights": "yolo11-narrow-shapes.pt", "architecture": architecture.name, "proxies": "shapes",
         "pretrained_on": f"{SOURCE_IMAGES} synthetic images of {', '.join(TASKS['shapes'])} at {SOURCE_SIZE} px, "
                          f"{SOURCE_EPOCHS} epochs",
         "source_map50": round(source_map50, 3),
-    }, indent=1))
+    })
 
 
 def _parts_standin(folder: Path) -> None:
     from helpers.detection_synthetic import write_dataset
 
     data = write_dataset(folder, "parts", {"train": 128, "val": 48, "test": 48}, image_size=96, seed=200)
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "data": data.name, "source": "synthetic industrial parts drawn by helpers.detection_synthetic",
-    }, indent=1))
+    })
 
 
 assets.register(assets.Asset(

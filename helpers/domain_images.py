@@ -20,7 +20,6 @@ reads folders — ``<root>/{train,valid,test}/<class>/<image>.png`` plus a ``met
 from __future__ import annotations
 
 import atexit
-import json
 import os
 import shutil
 import tempfile
@@ -45,7 +44,7 @@ def dataset_for(domain: str) -> str:
 
 def describe(dataset) -> dict:
     """The metadata stored with a resolved dataset (classes, domain, positive class, source…)."""
-    return json.loads((Path(dataset.path) / "meta.json").read_text())
+    return assets.read_meta(dataset)
 
 
 def _save(image, folder: Path, name: str) -> None:
@@ -171,7 +170,7 @@ def _chest_xray_standin(folder: Path) -> None:
 
 def _write_meta(folder: Path, **meta) -> None:
     counts = {split: sum(1 for _ in (folder / split).rglob("*.*")) for split in SPLITS}
-    (folder / "meta.json").write_text(json.dumps({**meta, "images": counts}, indent=1))
+    assets.write_meta(folder, {**meta, "images": counts})
 
 
 # --- The real datasets --------------------------------------------------------------------------

@@ -51,12 +51,12 @@ class TabularInputError(ValueError):
 def _fetch_adult(folder: Path) -> None:
     for split in ("train", "test"):
         download(ADULT_URL.format(split=split), folder / f"{split}.csv")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "adult-income", "files": ["train.csv", "test.csv"], "label": "class",
         "na_values": ["?"], "leaky": {},
         "source": "UCI Adult (1994 US census extract), AutoGluon's tutorial copy",
         "task": "does a person earn more than $50K a year?",
-    }, indent=1))
+    })
 
 
 def _titanic_arff() -> tuple[str, dict]:
@@ -97,7 +97,7 @@ def read_arff(text: str):
 def _titanic_standin(folder: Path) -> None:
     text, openml = _titanic_arff()
     read_arff(text).to_csv(folder / "data.csv", index=False)
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "titanic", "files": ["data.csv"], "label": "survived", "na_values": [], "leaky": {
             "boat": "the lifeboat a passenger left in: only survivors have one",
             "body": "the number given to a recovered body: only victims have one",
@@ -105,7 +105,7 @@ def _titanic_standin(folder: Path) -> None:
         "source": f"OpenML {TITANIC_OPENML_ID} ({openml['name']}, {openml['description'].splitlines()[0]}), "
                   "shipped in scikit-learn's wheel",
         "task": "did a passenger survive the sinking of the Titanic?",
-    }, indent=1))
+    })
 
 
 assets.register(assets.Asset(
@@ -125,8 +125,8 @@ def load_table(asset, rows: int | None = None, seed: int = 0):
     """
     import pandas as pd
 
-    folder = Path(asset.path if hasattr(asset, "path") else asset)
-    meta = json.loads((folder / "meta.json").read_text())
+    folder = Path(asset)  # a resolved asset is path-like
+    meta = assets.read_meta(folder)
     parts = [pd.read_csv(folder / name, skipinitialspace=True, na_values=meta["na_values"] or None)
              for name in meta["files"]]
     frame = pd.concat(parts, ignore_index=True)

@@ -12,7 +12,6 @@ that the training sentences never contain — a model must *know* the words to g
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from helpers import assets
@@ -87,18 +86,18 @@ def _fetch_emotion(folder: Path) -> None:
     from datasets import load_dataset
 
     load_dataset("dair-ai/emotion", "split").save_to_disk(folder / "data")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "dair-ai/emotion", "labels": LABELS,
         "source": "English Twitter messages labelled with six emotions (Saravia et al., 2018)",
-    }, indent=1))
+    })
 
 
 def _emotion_standin(folder: Path) -> None:
     emotion_sentences(seed=0).save_to_disk(folder / "data")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "templated emotion sentences", "labels": LABELS,
         "source": "helpers.text.emotion_sentences (seed 0); validation/test use emotion words unseen in training",
-    }, indent=1))
+    })
 
 
 assets.register(assets.Asset(

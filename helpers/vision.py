@@ -16,7 +16,6 @@ Importing this module registers two assets:
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from helpers import assets
@@ -53,20 +52,16 @@ def small_resnet18(num_classes: int = 1000, width: int = 16):
     return model
 
 
-def _meta(folder: Path) -> dict:
-    return json.loads((Path(folder) / "meta.json").read_text())
-
-
 def _fetch_resnet18(folder: Path) -> None:
     from torchvision.models import ResNet18_Weights
 
     weights = ResNet18_Weights.DEFAULT
     download(weights.url, folder / "weights.pth")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "architecture": "resnet18", "width": 64, "weights": str(weights), "pretrained_on": "ImageNet-1k",
         "mean": list(weights.transforms().mean), "std": list(weights.transforms().std),
         "image_size": weights.transforms().crop_size[0], "classes": len(weights.meta["categories"]),
-    }, indent=1))
+    })
 
 
 def _pretrain_standin(folder: Path) -> None:
@@ -106,13 +101,13 @@ def _pretrain_standin(folder: Path) -> None:
                 bar.update()
             bar.set_postfix(source_accuracy=f"{correct / len(inputs):.2f}")
     torch.save(model.state_dict(), folder / "weights.pth")
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "architecture": "small_resnet18", "width": 16, "weights": f"course stand-in {STANDIN_VERSION}",
         "pretrained_on": f"{SOURCE_IMAGES} printed letters A–Z (26 classes), {SOURCE_EPOCHS} epochs",
         "source_accuracy": round(correct / len(inputs), 3),
         "mean": [float(v) for v in np.round(mean, 4)], "std": [float(v) for v in np.round(std, 4)],
         "image_size": SOURCE_SIZE, "classes": len(GLYPHS),
-    }, indent=1))
+    })
 
 
 def _digits_standin(folder: Path) -> None:
@@ -122,10 +117,10 @@ def _digits_standin(folder: Path) -> None:
 
     images, labels, names = digits(image_size=SOURCE_SIZE, seed=0)
     np.savez_compressed(folder / "images.npz", images=images, labels=labels)
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "digits", "classes": names, "image_size": SOURCE_SIZE,
         "source": "scikit-learn load_digits (1,797 real 8×8 handwritten digits), painted like the source task",
-    }, indent=1))
+    })
 
 
 def _fetch_cifar10(folder: Path) -> None:
@@ -133,10 +128,10 @@ def _fetch_cifar10(folder: Path) -> None:
 
     for train in (True, False):
         CIFAR10(root=folder, train=train, download=True)
-    (folder / "meta.json").write_text(json.dumps({
+    assets.write_meta(folder, {
         "dataset": "cifar10", "image_size": 32,
         "classes": ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"],
-    }, indent=1))
+    })
 
 
 assets.register(assets.Asset(
@@ -159,7 +154,7 @@ def load_backbone(weights) -> object:
     import torch
     from torchvision.models import resnet18
 
-    meta = _meta(weights.path)
+    meta = assets.read_meta(weights)
     model = resnet18() if meta["architecture"] == "resnet18" else small_resnet18(meta["classes"], meta["width"])
     model.load_state_dict(torch.load(Path(weights.path) / "weights.pth", map_location="cpu", weights_only=True))
     return model
@@ -167,7 +162,7 @@ def load_backbone(weights) -> object:
 
 def describe(asset) -> dict:
     """The metadata stored with a resolved vision asset (architecture, normalisation, classes…)."""
-    return _meta(asset.path)
+    return assets.read_meta(asset)
 
 
 def load_images(dataset, weights, image_size: int, sizes: tuple[int, int, int], seed: int = 0):
@@ -180,7 +175,7 @@ def load_images(dataset, weights, image_size: int, sizes: tuple[int, int, int], 
     import torch
     from torch.utils.data import Subset, TensorDataset
 
-    meta, normal = _meta(dataset.path), _meta(weights.path)
+    meta, normal = assets.read_meta(dataset), assets.read_meta(weights)
     mean, std = torch.tensor(normal["mean"]).view(3, 1, 1), torch.tensor(normal["std"]).view(3, 1, 1)
     rng = np.random.default_rng(seed)
     n_train, n_val, n_test = sizes
@@ -211,6 +206,6 @@ def denormalize(image, weights):
     """Undo the normalisation of one image tensor, for display (returns H×W×3 in [0, 1])."""
     import torch
 
-    meta = _meta(weights.path)
+    meta = assets.read_meta(weights)
     image = image * torch.tensor(meta["std"]).view(3, 1, 1) + torch.tensor(meta["mean"]).view(3, 1, 1)
     return image.clamp(0, 1).permute(1, 2, 0).numpy()

@@ -196,3 +196,9 @@ def test_bert_standin_loads_with_the_real_transformers_code(monkeypatch, results
     tokenizer = AutoTokenizer.from_pretrained(bert.path)
     logits = model(**tokenizer(["a real sentence"], return_tensors="pt")).logits
     assert tuple(logits.shape) == (1, 2) and model.config.model_type == "bert"
+
+
+def test_asset_meta_round_trips_for_a_folder_or_a_resolved_asset(tmp_path):
+    assets.write_meta(tmp_path, {"weights": "model.pt", "classes": ["nut", "bolt"]})
+    resolved = assets.Resolved(name="demo", path=tmp_path, source="stand-in", used="demo", reason="test")
+    assert assets.read_meta(tmp_path) == assets.read_meta(resolved) == {"weights": "model.pt", "classes": ["nut", "bolt"]}
