@@ -26,11 +26,11 @@ lint: install
 	$(BIN)/ruff check helpers tests conftest.py solutions
 
 test: install lint
-	$(BIN)/python -m helpers.build --check
+	$(BIN)/python -m helpers build --check
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests solutions
 
 labs: install
-	$(BIN)/python -m helpers.build
+	$(BIN)/python -m helpers build
 
 lock: install
 	{ echo "# Exact versions tested together on Python 3.11, Linux x86_64 (CI and Binder install with -c this file)."; \

@@ -23,6 +23,7 @@ _EXPORTS = {
     "seed_worker": ("helpers.seed", "seed_worker"),
     "record": ("helpers.results", "record"),
     "resolve_asset": ("helpers.assets", "resolve"),
+    "asset_meta": ("helpers.assets", "read_meta"),
     "check": ("helpers.checks", "check"),
 }
 

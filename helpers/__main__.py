@@ -8,8 +8,8 @@ from __future__ import annotations
 import sys
 
 COMMANDS = {
-    "grade": "helpers.grade",
-    "build": "helpers.build",
+    "grade": "helpers.grading.cli",
+    "build": "helpers.grading.build",
     "report": "helpers.device",
 }
 

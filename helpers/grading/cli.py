@@ -1,0 +1,72 @@
+"""The grader's command line: `helpers grade SUBMISSIONS --out DIR` (or `python -m helpers grade …`).
+
+Each submission runs in its own kernel, in a temporary folder, under the `smoke` profile by
+default. Only the code of its ✏️ exercise cells is taken: every other cell comes from the
+course's own copy of the lab, and the hidden checks run after the student's cells. Writes
+``grades.csv``, ``<student>/results.json`` (Gradescope format), ``<student>/feedback.md`` and
+``manual_review.md`` (answers to mark by hand, with rubrics) into the output folder.
+
+    >>> parser().parse_args(["subs/", "--out", "grades/"]).jobs
+    1
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from helpers.grading import reports
+from helpers.grading.build import SOLUTIONS
+from helpers.grading.intake import discover, load_labs, read_submission
+from helpers.grading.scoring import grade
+
+
+def parser() -> argparse.ArgumentParser:
+    """The grader's options."""
+    options = argparse.ArgumentParser(prog="helpers grade", description=__doc__.splitlines()[0])
+    options.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks (one sub-folder per student works too)")
+    options.add_argument("--out", required=True, help="folder for grades.csv, results and feedback")
+    options.add_argument("--jobs", type=int, default=1, help="submissions graded in parallel (default 1)")
+    options.add_argument("--profile", default="smoke", help="run profile for the submissions (default smoke)")
+    options.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell before it is interrupted")
+    options.add_argument("--timeout", type=float, default=600, help="seconds for a whole notebook")
+    options.add_argument("--solutions", default=str(SOLUTIONS), help="folder of instructor notebooks")
+    return options
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Grade every submission; returns 0 when each was graded (whatever its score)."""
+    options = parser().parse_args(argv)
+
+    from helpers.profile import get
+
+    get(options.profile)  # an unknown profile fails here, with the valid names
+    labs = load_labs(Path(options.solutions))
+    pairs = discover(options.submissions)
+    if not pairs:
+        print("No notebooks found in " + " ".join(options.submissions))
+        return 1
+    submissions = [read_submission(path, student, labs) for path, student in pairs]
+    out = Path(options.out)
+    out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+
+    def one(submission):
+        result = grade(submission, labs, options)
+        reports.write_student(out, result)  # written at once: an interrupted batch keeps it
+        print(f"{result['student']}: {result['total']:g}/{result['max_total']:g}"
+              + (f"  ({result['problem']})" if result["problem"] else ""), flush=True)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:
+        results = list(pool.map(one, submissions))
+    reports.write_batch(out, results)
+    print(f"Graded {len(results)} submission(s) in {time.monotonic() - started:.0f} s → {out / 'grades.csv'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

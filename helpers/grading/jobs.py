@@ -1,0 +1,61 @@
+"""Build the worker's job for one submission: the lab's cells with the student's exercise code.
+
+    >>> from helpers.grading.intake import Submission, load_labs
+    >>> lab = load_labs()["00_setup"]
+    >>> job = build_job(lab, Submission(path=None, student="s", answers={"steps": "x = 1"}), "smoke", 60, 600)
+    >>> job.payload["cells"][job.cell_of["steps"]]
+    'x = 1'
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from helpers.grading import format as authoring
+
+
+@dataclass
+class Job:
+    """What the worker runs, and how to read its report back."""
+
+    payload: dict        # sent to the worker: cells, hidden checks, profile, time limits
+    cell_of: dict        # exercise id -> index of its cell
+    owner: dict          # index of a hidden check -> its exercise id
+    canaries: list       # indexes of the failing checks planted among the hidden ones
+
+
+def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float) -> Job:
+    """Put the submission's exercise code into the lab's own cells; add hidden checks and canaries."""
+    cells, cell_of = [], {}
+    for cell in lab.template:
+        exercise = authoring.tags_value(cell, "exercise")
+        if exercise:
+            cell_of[exercise] = len(cells)
+            answer = submission.answers.get(exercise)
+            cells.append(answer if answer is not None else f"raise RuntimeError('exercise {exercise}: cell missing')")
+        else:
+            cells.append(cell.source)
+    hidden, owner, canaries = [], {}, []
+    checks = [(e, source) for e, sources in lab.hidden.items() for source in sources]
+    for exercise, source in checks:
+        owner[len(hidden)] = exercise
+        hidden.append(source)
+        # A canary after each hidden check: an assertion that must fail. If the kernel reports
+        # one as passed, student code is rewriting or silencing the grader's cells.
+        canaries.append(len(hidden))
+        a, b = secrets.randbelow(10**6), secrets.randbelow(10**6) + 1
+        hidden.append(f"assert {a} + {b} == {a}, 'check {secrets.token_hex(4)}'")
+    payload = {"cells": cells, "hidden": hidden, "profile": profile,
+               "cell_timeout": cell_timeout, "total_timeout": timeout}
+    return Job(payload=payload, cell_of=cell_of, owner=owner, canaries=canaries)
+
+
+def hard_limit(job: Job) -> float:
+    """Seconds after which the whole worker is killed: the notebook's limit plus time for each check.
+
+    >>> hard_limit(Job({"cells": [], "hidden": ["a", "b"], "cell_timeout": 10, "total_timeout": 100}, {}, {}, []))
+    260
+    """
+    payload = job.payload
+    return payload["total_timeout"] + payload["cell_timeout"] * (len(payload["hidden"]) + 2) + 120

@@ -1,0 +1,105 @@
+"""Score a submission from its worker report: each exercise passes when its cell and its checks do.
+
+    >>> explain({"ename": "NotImplementedError", "evalue": "Exercise head"})
+    'not attempted yet (the cell still raises NotImplementedError)'
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+from helpers.grading import format as authoring
+from helpers.grading.jobs import build_job, hard_limit
+from helpers.grading.runner import run_worker
+
+CHECK_LINE = re.compile(r"^[✓✗] .*$", re.MULTILINE)
+TAMPERING = ("tampering detected: the kernel did not run the grader's checks faithfully "
+             "(an input or AST transformer, or a patched IPython); the instructor should look at it")
+
+
+def explain(report: dict) -> str:
+    """One line saying why a cell or check failed.
+
+    >>> explain({"ename": "AssertionError", "evalue": "wrong shape"})
+    'AssertionError: wrong shape'
+    """
+    ename, evalue = report.get("ename", ""), report.get("evalue", "")
+    if ename == "NotImplementedError":
+        return "not attempted yet (the cell still raises NotImplementedError)"
+    return f"{ename}: {evalue}".strip(": ") or report.get("status", "error")
+
+
+def exercise_verdict(report: dict, job, exercise: str) -> tuple[bool, str]:
+    """(passed, reason) of one exercise, from its own cell and its hidden checks.
+
+    >>> from helpers.grading.jobs import Job
+    >>> job = Job({}, {"f": 0}, {0: "f"}, [])
+    >>> exercise_verdict({"cells": [{"status": "ok"}], "hidden": [{"status": "ok"}]}, job, "f")
+    (True, 'all checks passed')
+    """
+    own = report["cells"][job.cell_of[exercise]]
+    checks = [report["hidden"][i] for i, e in job.owner.items() if e == exercise]
+    failed = next((c for c in checks if c["status"] != "ok"), None)
+    if own["status"] != "ok":
+        return False, f"your cell failed: {explain(own)}"
+    if failed is not None and failed.get("ename") == "NotImplementedError":
+        return False, explain(failed)
+    if failed is not None:
+        return False, f"a hidden check failed: {explain(failed)}"
+    return True, "all checks passed"
+
+
+def grade_submission(lab, submission, options) -> dict:
+    """Execute one valid submission and score each exercise."""
+    job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout)
+    report, failure = run_worker(job.payload, hard_limit(job))
+    result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": []}
+    if report is not None and any(report["hidden"][i]["status"] == "ok" for i in job.canaries):
+        report, failure = None, TAMPERING
+    if report is None:
+        result["notes"].append(failure)
+    else:
+        result["notes"] += report["notes"]
+        for index, cell in enumerate(report["cells"]):
+            if index not in job.cell_of.values():
+                result["checks"] += CHECK_LINE.findall(cell.get("stdout", ""))
+            if cell["status"] != "ok":
+                result["failed_cells"].append({"index": index, "tags": authoring.tags(lab.template[index]),
+                                               "error": explain(cell)})
+        timed = [(cell.get("seconds", 0.0), index) for index, cell in enumerate(report["cells"])]
+        result["slowest_cells"] = [{"index": index, "seconds": seconds} for seconds, index in sorted(timed, reverse=True)[:3]]
+    for exercise, points in lab.exercises.items():
+        if submission.answers.get(exercise) is None:
+            passed, reason = False, f"exercise cell not found in the submission (tag exercise:{exercise} removed?)"
+        elif report is None:
+            passed, reason = False, failure
+        else:
+            passed, reason = exercise_verdict(report, job, exercise)
+        result["exercises"][exercise] = {"score": points if passed else 0.0, "max": points, "reason": reason}
+    return result
+
+
+def grade(submission, labs: dict, options) -> dict:
+    """Grade one submission (valid or not) into a result row; never raises for bad input."""
+    started = time.monotonic()
+    lab = labs.get(submission.lab) if submission.lab else None
+    if submission.problem or lab is None:
+        result = {"exercises": {}, "checks": [], "notes": [submission.problem or "unknown lab"]}
+    else:
+        try:
+            result = grade_submission(lab, submission, options)
+        except Exception as error:  # a grader bug must not stop the batch
+            result = {"exercises": {}, "checks": [], "notes": [f"grader error: {type(error).__name__}: {error}"]}
+    exercises = lab.exercises if lab else {}
+    for exercise, points in exercises.items():
+        result["exercises"].setdefault(exercise, {"score": 0.0, "max": points, "reason": result["notes"][0] if result["notes"] else "not graded"})
+    result.update(
+        student=submission.student, lab=submission.lab or "", file=str(submission.path),
+        problem=submission.problem or "", seconds=round(time.monotonic() - started, 1),
+        total=sum(e["score"] for e in result["exercises"].values()),
+        max_total=sum(e["max"] for e in result["exercises"].values()),
+        manual={q: {"max": p, "answer": submission.manual.get(q, ""), "rubric": lab.rubrics.get(q, "")}
+                for q, p in (lab.manual.items() if lab else [])},
+    )
+    return result

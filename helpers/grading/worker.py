@@ -1,0 +1,148 @@
+"""Run one submission's cells in a fresh Jupyter kernel and report each cell's status.
+
+This is the grader's worker process (`python -m helpers.grading.worker`). It reads its job as
+JSON on standard input — so the hidden checks never sit in a file the student's code could
+find — and writes one HMAC-signed JSON report to standard output. The kernel's own standard
+output and error go to /dev/null, so student code cannot write into that report.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import subprocess
+import sys
+import time
+
+from helpers.files import scratch_folder
+
+OUTPUT_CAP = 100_000  # bytes of output kept per cell; more is dropped (a print flood)
+MAX_KERNEL_RESTARTS = 3
+
+# Runs after the student's cells, before the hidden checks: undo the usual in-kernel hooks
+# that could rewrite or silence later cells. (A determined student can still tamper with the
+# interpreter itself; the README's "Limits" section says how to grade in a container.)
+GUARD = """
+import sys as _sys, threading as _threading
+_sys.settrace(None); _sys.setprofile(None); _threading.settrace(None); _threading.setprofile(None)
+_ip = get_ipython()
+_ip.input_transformers_post.clear(); _ip.ast_transformers.clear()
+_ip.set_custom_exc((), None)
+for _callbacks in _ip.events.callbacks.values():
+    _callbacks.clear()
+del _sys, _threading, _ip, _callbacks
+"""
+
+
+def sign(payload: str, key: str) -> str:
+    """Return the hex HMAC-SHA256 of `payload` under `key`."""
+    return hmac.new(key.encode(), payload.encode(), hashlib.sha256).hexdigest()
+
+
+def _client_class():
+    from nbclient import NotebookClient
+
+    class CappedClient(NotebookClient):
+        """A NotebookClient that keeps at most OUTPUT_CAP bytes of output per cell."""
+
+        def output(self, outs, msg, display_id, cell_index):
+            kept = sum(len(json.dumps(o)) for o in outs)
+            if kept > OUTPUT_CAP:
+                if not outs or outs[-1].get("name") != "truncated":
+                    from nbformat.v4 import new_output
+
+                    outs.append(new_output("stream", name="truncated", text="[output truncated by the grader]\n"))
+                return None
+            return super().output(outs, msg, display_id, cell_index)
+
+    return CappedClient
+
+
+def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: float,
+              skip: set[int], timed_cells: int) -> tuple[list[dict], int | None]:
+    """Execute `sources` in one kernel; return per-cell reports and the index that killed it.
+
+    Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run.
+    """
+    import nbformat
+    from nbclient.exceptions import DeadKernelError
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    replies: dict[int, dict] = {}
+
+    def on_executed(cell, cell_index, execute_reply):
+        replies[cell_index] = execute_reply["content"] if execute_reply else {"status": "error"}
+
+    client = _client_class()(
+        nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+        error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran over {cell_timeout:.0f} s and was interrupted"},
+        kernel_name="python3", resources={"metadata": {"path": workdir}},
+        on_cell_executed=on_executed, record_timing=False,
+    )
+    reports: list[dict] = []
+    died_at = None
+    with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
+        for index, cell in enumerate(nb.cells):
+            if index in skip:
+                reports.append({"status": "skipped", "ename": "KernelDied", "evalue": "this cell killed the kernel earlier"})
+                continue
+            if index < timed_cells and time.monotonic() > deadline:
+                reports.append({"status": "skipped", "ename": "NotebookTimeout", "evalue": "the notebook's total time limit was reached"})
+                continue
+            started = time.monotonic()
+            try:
+                client.execute_cell(cell, index)
+            except DeadKernelError:
+                died_at = index
+                reports.append({"status": "error", "ename": "KernelDied", "evalue": "the kernel died (sys.exit, os._exit, a crash or out of memory)"})
+                break
+            reply = replies.get(index, {"status": "error", "ename": "NoReply", "evalue": "no reply from the kernel"})
+            text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
+            reports.append({
+                "status": reply.get("status", "error"), "ename": reply.get("ename", ""),
+                "evalue": str(reply.get("evalue", ""))[:300], "seconds": round(time.monotonic() - started, 2),
+                "stdout": text[:OUTPUT_CAP],
+            })
+    nbformat.validate(nb)
+    return reports, died_at
+
+
+def grade_job(job: dict) -> dict:
+    """Run the cells of `job` (student notebook, then the guard, then hidden checks)."""
+    os.environ["COURSE_PROFILE"] = job["profile"]
+    workdir = str(scratch_folder("grade"))  # removed at exit, or by the next run if this one is killed
+    os.environ["COURSE_RESULTS_DIR"] = workdir
+    os.environ["TQDM_DISABLE"] = "1"  # progress-bar widgets only slow a graded run down
+    os.environ.setdefault("MPLBACKEND", "Agg")  # figures are not graded
+    hidden_start = len(job["cells"])
+    sources = job["cells"] + [GUARD] + job["hidden"]
+    # The notebook's total limit covers the student's cells; hidden checks get their own time.
+    deadline = time.monotonic() + job["total_timeout"]
+    skip: set[int] = set()
+    notes = []
+    for _attempt in range(MAX_KERNEL_RESTARTS + 1):
+        reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start)
+        if died_at is None:
+            break
+        notes.append(f"the kernel died in cell {died_at}; restarted and ran the notebook again without it")
+        skip.add(died_at)
+    else:
+        notes.append("the kernel kept dying; later cells were not run")
+    reports += [{"status": "skipped", "ename": "KernelDied", "evalue": "not run"}] * (len(sources) - len(reports))
+    return {"cells": reports[:hidden_start], "hidden": reports[hidden_start + 1:], "notes": notes}
+
+
+def main() -> int:
+    job = json.loads(sys.stdin.read())
+    key = job.pop("key")
+    payload = json.dumps(grade_job(job))
+    sys.stdout.write(json.dumps({"payload": payload, "signature": sign(payload, key)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

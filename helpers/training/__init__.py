@@ -1,0 +1,1 @@
+"""Training and evaluation: `loop` (fit, History, evaluate), `freeze`, `checkpoint`, `metrics` (+ plots), `timing`."""

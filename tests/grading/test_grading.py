@@ -1,0 +1,101 @@
+"""The autograder: solutions get full marks, labs zero, and the adversarial corpus its expected score."""
+
+import csv
+import json
+from argparse import Namespace
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from helpers.config import repo_root
+from helpers.grading import cli, intake, scoring
+from helpers.grading import format as authoring
+from helpers.profile import get as get_profile
+from tests.grading.adversarial import CASES, FULL
+
+ROOT = repo_root()
+SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+OPTIONS = Namespace(profile="smoke", cell_timeout=120, timeout=600)
+
+
+def read_grades(out: Path) -> dict[str, dict]:
+    with open(out / "grades.csv") as stream:
+        return {row["student"]: row for row in csv.DictReader(stream)}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Grade every adversarial case in one batch, two at a time, as an instructor would."""
+    folder, out = tmp_path_factory.mktemp("submissions"), tmp_path_factory.mktemp("grades")
+    for case in CASES:
+        case.write(folder)
+    assert cli.main([str(folder), "--out", str(out), "--jobs", "2", "--cell-timeout", "15", "--timeout", "180"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_adversarial_case_scores_as_expected(corpus, case):
+    row = read_grades(corpus)[case.name]
+    assert float(row["total"]) == case.expected, f"{case.name} ({case.why}): {row}"
+    assert case.problem in row["problem"]
+    if not case.problem:
+        assert float(row["max_total"]) == FULL
+
+
+def test_corpus_has_at_least_15_kinds():
+    assert len({c.name for c in CASES}) >= 15
+
+
+def test_feedback_never_shows_hidden_checks(corpus):
+    hidden = [c.source for p in SOLUTIONS for c in nbformat.read(p, as_version=4).cells
+              if authoring.tags_value(c, "hidden")]
+    lines = {line.strip() for source in hidden for line in source.splitlines()
+             if line.strip() and not line.strip().startswith("#") and len(line.strip()) > 12}
+    for path in list(corpus.rglob("feedback.md")) + list(corpus.rglob("results.json")):
+        text = path.read_text()
+        leaked = [line for line in lines if line in text]
+        assert not leaked, f"{path} shows hidden check source: {leaked[:2]}"
+
+
+def test_manual_answers_are_listed_with_rubrics(corpus):
+    review = (corpus / "manual_review.md").read_text()
+    assert "full_solution — 00_setup — profiles (2 points)" in review and "Rubric" in review
+    assert "untouched — 00_setup — profiles" in review and "*(no answer)*" in review
+
+
+def test_gradescope_results_format(corpus):
+    results = json.loads((corpus / "partial_steps_only" / "results.json").read_text())
+    assert results["score"] == 2
+    by_name = {t["name"]: t for t in results["tests"]}
+    assert by_name["Exercise steps"]["score"] == 2 and by_name["Exercise device"]["score"] == 0
+    assert "not attempted" in by_name["Exercise device"]["output"]
+
+
+def test_timeouts_are_reported_to_the_student(corpus):
+    feedback = (corpus / "infinite_loop" / "feedback.md").read_text()
+    assert "CellTimeout" in feedback
+    notes = json.loads((corpus / "os_exit" / "grading.json").read_text())["notes"]
+    assert any("kernel died" in note for note in notes)
+
+
+@pytest.mark.parametrize("solution", SOLUTIONS, ids=[p.stem for p in SOLUTIONS])
+def test_solution_full_marks_and_lab_zero(solution, tmp_path):
+    labs = intake.load_labs(ROOT / "solutions")
+    copy_name = tmp_path / f"Copy of {solution.name}"  # what Colab calls a student's copy
+    copy_name.write_bytes(solution.read_bytes())
+    lab_path = ROOT / "labs" / solution.name
+    solved = scoring.grade(intake.read_submission(copy_name, "solution", labs), labs, OPTIONS)
+    untouched = scoring.grade(intake.read_submission(lab_path, "lab", labs), labs, OPTIONS)
+
+    assert solved["total"] == solved["max_total"] > 0, solved
+    assert not solved["failed_cells"], solved["failed_cells"]
+    budget = get_profile("smoke").notebook_budget_s
+    assert solved["seconds"] <= budget, \
+        f"{solution.stem} took {solved['seconds']} s in smoke (budget {budget} s); slowest cells: {solved['slowest_cells']}"
+
+    assert untouched["total"] == 0
+    for failure in untouched["failed_cells"]:
+        allowed = [t for t in failure["tags"] if t.startswith(("exercise:", "uses:"))]
+        assert allowed, f"{solution.stem}: cell {failure['index']} fails in the untouched lab ({failure['error']}); " \
+                        "tag it uses:<exercise> if it needs an exercise's result"
