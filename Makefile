@@ -27,7 +27,7 @@ lint: install
 
 test: install lint
 	$(BIN)/python -m helpers build --check
-	$(BIN)/python -m pytest $(PYTEST_FLAGS) tests solutions
+	$(BIN)/python -m pytest $(PYTEST_FLAGS) helpers tests solutions
 
 labs: install
 	$(BIN)/python -m helpers build

@@ -26,7 +26,7 @@ os.environ["TQDM_DISABLE"] = "1"  # progress bars are for people; in executed no
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
 
 # labs/ are the student copies (exercises open): they are graded by the tests, not run by nbval.
-collect_ignore_glob = ["tests/grading/fixtures/*", "labs/*", ".venv/*"]
+collect_ignore_glob = ["tests/grading/fixtures/*", "tests/offline_guard/*", "labs/*", ".venv/*"]
 
 
 def pytest_sessionfinish(session, exitstatus):

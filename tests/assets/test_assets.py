@@ -2,6 +2,7 @@
 
 import hashlib
 import http.server
+import socket
 import threading
 import time
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from helpers import assets, results
+from helpers.assets import registry
 from helpers.assets.download import ChecksumError, download, reachable
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
@@ -34,8 +36,10 @@ class RangeHandler(http.server.BaseHTTPRequestHandler):
         body = PAYLOAD[start:]
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        # Recorded before the body goes out: the client cannot finish reading (and the test
+        # assert) before the server thread has noted what it sent.
         RangeHandler.served.append(len(body))
+        self.wfile.write(body)
 
     def log_message(self, *args):
         pass
@@ -68,7 +72,7 @@ def demo(server, tmp_path):
         files={"weights.bin": PAYLOAD_SHA}, standin=lambda: standin, standin_description="a 4-byte stand-in",
     ))
     yield asset
-    assets.REGISTRY.pop("demo-weights")
+    registry.REGISTRY.pop("demo-weights")
 
 
 def test_download_checks_sha256(server, tmp_path):
@@ -134,8 +138,12 @@ def test_forced_offline_uses_the_standin(cache, demo, monkeypatch):
     assert found.path.read_bytes() == b"tiny"
 
 
+def refuse(*args, **kwargs):
+    raise OSError("network unreachable")
+
+
 def test_no_network_falls_back_to_the_standin(cache, demo, monkeypatch):
-    monkeypatch.setattr(assets, "reachable", lambda url: False)  # what a dead network looks like
+    monkeypatch.setattr(socket, "create_connection", refuse)  # a dead network
     found = assets.resolve("demo-weights")
     assert found.source == "stand-in" and "no network" in found.reason
 
@@ -176,7 +184,7 @@ def test_asset_without_standin_stops_cleanly(cache, monkeypatch):
         with pytest.raises(assets.AssetUnavailableError, match="no offline stand-in.*Connect to the internet"):
             assets.resolve("only-online")
     finally:
-        assets.REGISTRY.pop("only-online")
+        registry.REGISTRY.pop("only-online")
 
 
 def test_every_registered_asset_resolves_offline_in_smoke(monkeypatch, results_dir):

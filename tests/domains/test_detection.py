@@ -136,7 +136,7 @@ def test_wildlife_fetch_writes_a_relocatable_yaml(parts, tmp_path, monkeypatch):
         for path in sorted(parts.parent.rglob("*")):
             if path.is_file() and path.suffix in (".png", ".txt"):
                 zipped.write(path, "african-wildlife/" + path.relative_to(parts.parent).as_posix())
-    monkeypatch.setattr(detection, "download", lambda url, target: shutil.copy(archive, target))
+    monkeypatch.setattr(detection.assets, "download", lambda url, target: shutil.copy(archive, target))
     folder = tmp_path / "entry"
     folder.mkdir()
     detection._fetch_wildlife(folder)

@@ -56,7 +56,7 @@ def test_adult_files_load_with_the_same_code(tmp_path, monkeypatch):
                               "50, ?, 83311, Bachelors, ?, United-States, >50K\n",
         "test.csv": header + "25, Private, 226802, 11th, Machine-op-inspct, ?, <=50K.\n",
     }
-    monkeypatch.setattr(tabular, "download", lambda url, path: Path(path).write_text(files[Path(url).name]))
+    monkeypatch.setattr(tabular.assets, "download", lambda url, path: Path(path).write_text(files[Path(url).name]))
     tabular._fetch_adult(tmp_path)
     frame, meta = tabular.load_table(tmp_path)
     assert meta["label"] == "class" and meta["leaky"] == {} and len(frame) == 3

@@ -143,7 +143,8 @@ def test_ms_per_item_per_request_sends_each_item_alone_and_needs_a_mode():
 
 
 def test_evaluate_is_the_one_loop_behind_predict_and_fit():
-    model, loader = mlp(), tiny_problem()
+    model = mlp()
+    loader = DataLoader(tiny_problem().dataset, batch_size=32)  # in order, so both passes align
     result = loop.evaluate(model, loader, loss_fn=torch.nn.CrossEntropyLoss())
     y_true, y_pred = loop.predict(model, loader)
     assert (result.y_pred == y_pred).all() and result.accuracy == float((y_true == y_pred).mean())
