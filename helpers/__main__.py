@@ -15,7 +15,15 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Dispatch to a sub-command; with none, print the list."""
+    """Dispatch to a sub-command; with none, print the list.
+
+    >>> main([])
+    usage: helpers {grade,build,report} [options]   (helpers COMMAND --help for more)
+    0
+    >>> main(["frobnicate"])
+    usage: helpers {grade,build,report} [options]   (helpers COMMAND --help for more)
+    2
+    """
     import importlib
 
     argv = list(sys.argv[1:] if argv is None else argv)

@@ -17,6 +17,11 @@ def check(description: str, condition, hint: str = "") -> None:
 
     A callable that raises counts as ✗ and the error is shown in one line, e.g.
     ``NotImplementedError: Exercise head: …`` while an exercise is still open.
+
+    >>> check("a fresh list is empty", lambda: len([]) == 0)
+    ✓ a fresh list is empty
+    >>> check("the ratio is finite", lambda: 1 / 0, hint="divide by the batch size")
+    ✗ the ratio is finite — ZeroDivisionError: division by zero; hint: divide by the batch size
     """
     error = None
     if callable(condition):

@@ -24,7 +24,12 @@ REPORTED_LIBRARIES = (
 
 @dataclass(frozen=True)
 class DeviceInfo:
-    """What `detect()` found: kind ('cuda', 'mps' or 'cpu'), a readable name and GPU details."""
+    """What `detect()` found: kind ('cuda', 'mps' or 'cpu'), a readable name and GPU details.
+
+    >>> info = DeviceInfo(kind="cpu", name="x86_64")
+    >>> info.memory_gb, info.compute_capability, info.bf16_supported
+    (None, None, False)
+    """
 
     kind: str
     name: str
@@ -34,7 +39,11 @@ class DeviceInfo:
 
     @property
     def torch_device(self):
-        """The `torch.device` to move models and tensors to."""
+        """The `torch.device` to move models and tensors to.
+
+        >>> DeviceInfo(kind="cpu", name="x86_64").torch_device
+        device(type='cpu')
+        """
         import torch
 
         return torch.device(self.kind)

@@ -20,6 +20,14 @@ def start(lab: str, profile_name: str | None = None, seed: int = 0, report: bool
 
     `profile_name` (from the notebook's parameters cell) overrides ``$COURSE_PROFILE``; results
     recorded later go to ``<lab>.results.json``; every random generator is seeded with `seed`.
+
+    >>> import tempfile
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"COURSE_RESULTS_DIR": tempfile.mkdtemp()}):
+    ...     P = start("demo_lab", profile_name="smoke", seed=3, report=False)
+    ...     recorded = results.load()
+    >>> P.name, recorded["profile"], recorded["seed"]
+    ('smoke', 'smoke', 3)
     """
     if profile_name:
         profile.get(profile_name)  # fail early, with the list of valid names

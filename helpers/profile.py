@@ -18,7 +18,12 @@ from helpers.config import ENV_PROFILE, offline_forced
 
 @dataclass(frozen=True)
 class Profile:
-    """The sizes of one profile; the same code path runs in every profile, only these change."""
+    """The sizes of one profile; the same code path runs in every profile, only these change.
+
+    >>> P = PROFILES["cpu"]
+    >>> P.name, P.epochs, P.use_standins
+    ('cpu', 2, False)
+    """
 
     name: str
     description: str
@@ -33,11 +38,20 @@ class Profile:
     use_standins: bool      # use the offline stand-in assets instead of real downloads
 
     def pick(self, *, full, cpu, smoke):
-        """Return the value given for this profile: `P.pick(full=50_000, cpu=5_000, smoke=200)`."""
+        """Return the value given for this profile: `P.pick(full=50_000, cpu=5_000, smoke=200)`.
+
+        >>> PROFILES["cpu"].pick(full=50_000, cpu=5_000, smoke=200)
+        5000
+        """
         return {"full": full, "cpu": cpu, "smoke": smoke}[self.name]
 
     def table(self) -> str:
-        """Return the profile as a small two-column text table."""
+        """Return the profile as a small two-column text table.
+
+        >>> lines = PROFILES["smoke"].table().splitlines()
+        >>> lines[0].split(), lines[2].split(), len(lines)
+        (['name', 'smoke'], ['epochs', '1'], 11)
+        """
         rows = asdict(self)
         width = max(len(key) for key in rows)
         return "\n".join(f"{key:<{width}}  {value}" for key, value in rows.items())
@@ -63,7 +77,13 @@ PROFILES: dict[str, Profile] = {
 
 
 class UnknownProfileError(ValueError):
-    """Raised for a profile name that is not one of PROFILES."""
+    """Raised for a profile name that is not one of PROFILES.
+
+    >>> get("huge")
+    Traceback (most recent call last):
+    ...
+    helpers.profile.UnknownProfileError: Unknown profile 'huge': choose one of full, cpu, smoke (set COURSE_PROFILE).
+    """
 
 
 def get(name: str) -> Profile:
@@ -80,7 +100,11 @@ def get(name: str) -> Profile:
 
 
 def automatic() -> Profile:
-    """Return the profile the hardware suggests: 'full' with a CUDA GPU, else 'cpu'."""
+    """Return the profile the hardware suggests: 'full' with a CUDA GPU, else 'cpu'.
+
+    >>> automatic().name in {"full", "cpu"}
+    True
+    """
     import torch
 
     return PROFILES["full" if torch.cuda.is_available() else "cpu"]
@@ -97,5 +121,14 @@ def current() -> Profile:
 
 
 def offline() -> bool:
-    """True when assets must not be fetched online: ``COURSE_OFFLINE=1`` or the smoke profile."""
+    """True when assets must not be fetched online: ``COURSE_OFFLINE=1`` or the smoke profile.
+
+    >>> from unittest import mock
+    >>> with mock.patch.dict(os.environ, {"COURSE_PROFILE": "smoke", "COURSE_OFFLINE": "0"}):
+    ...     offline()
+    True
+    >>> with mock.patch.dict(os.environ, {"COURSE_PROFILE": "cpu", "COURSE_OFFLINE": "0"}):
+    ...     offline()
+    False
+    """
     return offline_forced() or current().use_standins

@@ -28,13 +28,22 @@ def use(notebook: str, folder: str | os.PathLike | None = None) -> None:
     """Send later `record()` calls to ``<folder>/<notebook>.results.json``.
 
     `folder` defaults to ``$COURSE_RESULTS_DIR`` or the working directory (the notebook's own).
+
+    >>> folder = tempfile.mkdtemp()
+    >>> use("demo", folder=folder)
+    >>> sidecar_path() == Path(folder) / "demo.results.json"
+    True
     """
     _target["notebook"] = notebook
     _target["folder"] = str(folder) if folder is not None else None
 
 
 def sidecar_path(notebook: str | None = None, folder: str | os.PathLike | None = None) -> Path:
-    """Return the path of the sidecar file for `notebook` (default: the one chosen by `use`)."""
+    """Return the path of the sidecar file for `notebook` (default: the one chosen by `use`).
+
+    >>> sidecar_path("00_setup", folder="/tmp/results").as_posix()
+    '/tmp/results/00_setup.results.json'
+    """
     notebook = notebook or _target["notebook"] or "results"
     folder = folder or _target["folder"] or os.environ.get(ENV_RESULTS) or os.getcwd()
     return Path(folder) / f"{notebook}{SUFFIX}"
@@ -56,7 +65,11 @@ def _plain(value):
 
 
 def load(notebook: str | None = None, folder: str | os.PathLike | None = None) -> dict:
-    """Return every value recorded for `notebook` ({} when nothing was recorded yet)."""
+    """Return every value recorded for `notebook` ({} when nothing was recorded yet).
+
+    >>> load("never_recorded", folder=tempfile.mkdtemp())
+    {}
+    """
     path = sidecar_path(notebook, folder)
     if not path.exists():
         return {}
@@ -64,7 +77,18 @@ def load(notebook: str | None = None, folder: str | os.PathLike | None = None) -
 
 
 def record(name: str, value):
-    """Store `value` under `name` in the sidecar (replacing an earlier value) and return it."""
+    """Store `value` under `name` in the sidecar (replacing an earlier value) and return it.
+
+    NumPy and torch values are stored as plain JSON numbers and lists:
+
+    >>> import numpy as np
+    >>> use("demo", folder=tempfile.mkdtemp())
+    >>> record("scores", np.array([0.5, 1.0])).dtype
+    dtype('float64')
+    >>> _ = record("epochs", 1); _ = record("epochs", 2)
+    >>> load("demo", folder=sidecar_path().parent)
+    {'epochs': 2, 'scores': [0.5, 1.0]}
+    """
     path = sidecar_path()
     results = load(folder=path.parent, notebook=path.name[: -len(SUFFIX)])
     results[name] = _plain(value)

@@ -10,12 +10,12 @@ registry finds them all. A notebook asks for one by name and is told which sourc
     asset bert-base-uncased: stand-in — all-MiniLM-L6-v2 ... (smoke profile uses offline stand-ins)
     'stand-in'
 
-The rooms: `registry` (what exists), `cache` (sha256 manifests, ``meta.json``), `download`
-(resumable, checked downloads), `resolve` (the order of sources).
+The rooms: `registry` (what exists), `cache` (sha256 manifests, ``meta.json``), `downloads`
+(resumable, checked), `sources` (`resolve`: cache → online → stand-in).
 """
 
 from helpers.assets.cache import cached_standin, entry, read_meta, verify, write_meta
-from helpers.assets.download import ChecksumError, download, reachable, sha256_of
+from helpers.assets.downloads import ChecksumError, download, reachable, sha256_of
 from helpers.assets.registry import (
     Asset,
     AssetUnavailableError,
@@ -25,7 +25,7 @@ from helpers.assets.registry import (
     names,
     register,
 )
-from helpers.assets.resolve import HUB_URL, fetch_hub, fetch_url, resolve
+from helpers.assets.sources import HUB_URL, fetch_hub, fetch_url, resolve
 
 __all__ = [
     "HUB_URL", "Asset", "AssetUnavailableError", "ChecksumError", "Resolved", "UnknownAssetError",

@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from helpers.assets.download import ChecksumError, sha256_of
+from helpers.assets.downloads import ChecksumError, sha256_of
 from helpers.config import cache_dir
 
 MANIFEST = "MANIFEST.sha256.json"
@@ -118,10 +118,14 @@ def cached_standin(key: str, build: Callable[[Path], None]) -> Path:
     `build(folder)` writes the files; they are checked against their sha256 manifest on every
     later use, and rebuilt (with a message) when damaged. Two processes never build it at once.
 
-    >>> folder = cached_standin("doctest-demo", lambda f: (f / "x.txt").write_text("x"))  # doctest: +ELLIPSIS
-    ...
+    >>> key = f"doctest-demo-{os.getpid()}"
+    >>> folder = cached_standin(key, lambda f: (f / "x.txt").write_text("x"))  # doctest: +ELLIPSIS
+    stand-in doctest-demo-...: building it once (cached in ...).
+    >>> cached_standin(key, lambda f: None) == folder  # built already: found, not rebuilt
+    True
     >>> (folder / "x.txt").read_text()
     'x'
+    >>> shutil.rmtree(folder); (folder.parent / f"{key}.lock").unlink()
     """
     import fcntl
 

@@ -17,14 +17,31 @@ DOMAINS_PACKAGE = "helpers.domains"  # every module in it registers its assets w
 
 
 class UnknownAssetError(KeyError):
-    """An asset name that is not in the registry."""
+    """An asset name that is not in the registry.
+
+    >>> get("no-such-asset")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.assets.registry.UnknownAssetError: Unknown asset 'no-such-asset'. Known assets: ...
+    """
 
     def __str__(self) -> str:
         return self.args[0]
 
 
 class AssetUnavailableError(RuntimeError):
-    """Neither the cache, the network nor a stand-in could provide the asset."""
+    """Neither the cache, the network nor a stand-in could provide the asset.
+
+    >>> from unittest import mock
+    >>> from helpers.assets import resolve
+    >>> _ = register(Asset(name="demo-unavailable", kind="dataset", description="a demo"))
+    >>> with mock.patch.dict("os.environ", {"COURSE_PROFILE": "cpu"}):
+    ...     resolve("demo-unavailable")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.assets.registry.AssetUnavailableError: asset demo-unavailable: it has no online source, and it has no offline stand-in. ...
+    >>> del REGISTRY["demo-unavailable"]  # a demo: do not leave it registered
+    """
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,7 @@ def register(asset: Asset) -> Asset:
 
     >>> register(Asset(name="demo-asset", kind="dataset", description="a demo")).name
     'demo-asset'
+    >>> del REGISTRY["demo-asset"]  # a demo without a stand-in: do not leave it registered
     """
     REGISTRY[asset.name] = asset
     return asset

@@ -12,8 +12,8 @@ reads folders — ``<root>/{train,valid,test}/<class>/<image>.png`` plus a ``met
   `medmnist` package. Offline stand-in: synthetic chest-X-ray-like images (lungs, ribs, a heart
   on the patient's left) where "pneumonia" adds hazy opacities of random strength.
 
-    >>> from helpers import domain_images
-    >>> domain_images.dataset_for("satellite")
+    >>> from helpers.domains import images
+    >>> images.dataset_for("satellite")
     'eurosat'
 """
 
@@ -36,7 +36,15 @@ STANDIN_SIZES = {"train": 480, "valid": 180, "test": 240}  # images per split in
 
 
 def dataset_for(domain: str) -> str:
-    """Return the asset name of `domain` ("satellite" or "medical"), or raise a clear error."""
+    """Return the asset name of `domain` ("satellite" or "medical"), or raise a clear error.
+
+    >>> dataset_for("medical")
+    'pneumoniamnist'
+    >>> dataset_for("audio")
+    Traceback (most recent call last):
+    ...
+    ValueError: Unknown domain 'audio': choose one of 'satellite', 'medical'.
+    """
     if domain not in DOMAINS:
         raise ValueError(f"Unknown domain {domain!r}: choose one of {', '.join(map(repr, DOMAINS))}.")
     return DOMAINS[domain]
@@ -236,6 +244,10 @@ def subset_folder(dataset, sizes: tuple[int | None, int | None, int | None], see
     The images are linked (copied where links are not allowed), drawn at random with `seed`;
     None keeps a whole split. fastai then reads the folder with `get_image_files`. The folder is
     a temporary one, removed when the Python process ends.
+
+    >>> folder = subset_folder(assets.resolve("pneumoniamnist", verbose=False), (6, 2, None))
+    >>> sorted(p.name for p in folder.iterdir()), len(list((folder / "train").rglob("*.png")))
+    (['test', 'train', 'valid'], 6)
     """
     import numpy as np
 
@@ -258,6 +270,10 @@ class CourseResNet:
 
     `vision_learner(dls, CourseResNet(weights))` cuts it and adds a head like any torchvision
     ResNet; it is a class, not a closure, so `learn.export()` can pickle it.
+
+    >>> arch = CourseResNet(assets.resolve("resnet18-imagenet", verbose=False))
+    >>> arch.__name__, type(arch(pretrained=False)).__name__
+    ('course_resnet18', 'ResNet')
     """
 
     def __init__(self, weights):
@@ -277,6 +293,9 @@ def quiet_fastai_if_asked() -> bool:
     """Drop fastai's progress bars when ``TQDM_DISABLE`` is set (tests, grader); return True if dropped.
 
     In an executed notebook the bars only cost time; people running it keep them.
+
+    >>> quiet_fastai_if_asked() == flag("TQDM_DISABLE")  # the tests set TQDM_DISABLE=1
+    True
     """
     from fastai.callback.core import defaults
     from fastai.callback.progress import ProgressCallback

@@ -39,7 +39,11 @@ MAX_CATEGORIES = 100  # distinct values up to which check_new_rows treats a text
 
 
 class TabularInputError(ValueError):
-    """Input data that a predictor cannot use as it is; the message says how to fix it."""
+    """Input data that a predictor cannot use as it is; the message says how to fix it.
+
+    >>> issubclass(TabularInputError, ValueError)  # `except ValueError` catches it too
+    True
+    """
 
 
 # --- Assets ------------------------------------------------------------------------------------
@@ -118,6 +122,10 @@ def load_table(asset, rows: int | None = None, seed: int = 0):
 
     `meta` names the label column (`meta["label"]`) and the columns that leak it
     (`meta["leaky"]`, column → why). Text cells are stripped of stray spaces.
+
+    >>> frame, meta = load_table(assets.resolve("adult-income", verbose=False), rows=5)
+    >>> len(frame), meta["label"] in frame.columns, set(meta["leaky"]) <= set(frame.columns)
+    (5, True, True)
     """
     import pandas as pd
 
@@ -147,6 +155,13 @@ def check_training_frame(frame, label: str) -> None:
 
     Catches a missing (or misspelt) label column, rows without a label, a label with one class,
     and columns with no values at all (AutoGluon would drop those silently).
+
+    >>> import pandas as pd
+    >>> check_training_frame(pd.DataFrame({"age": [30.0, 41.0], "y": ["no", "yes"]}), "y")  # fine: None
+    >>> check_training_frame(pd.DataFrame({"age": [30.0, 41.0], "y": ["no", "no"]}), "y")
+    Traceback (most recent call last):
+    ...
+    helpers.domains.tabular.TabularInputError: The label 'y' has a single value ('no'): there is nothing to learn.
     """
     import pandas as pd
 
@@ -178,6 +193,17 @@ def check_new_rows(rows, train, label: str | None = None) -> list[str]:
     Raises `TabularInputError` for missing columns and for a column that was numeric in training
     but holds text now (a "dtype surprise"). Returns notes for what AutoGluon handles by itself:
     missing values, categories never seen in training, extra columns.
+
+    >>> import pandas as pd
+    >>> train = pd.DataFrame({"age": [30.0, 41.0], "job": ["a", "b"], "y": [0, 1]})
+    >>> for note in check_new_rows(pd.DataFrame({"age": [float("nan")], "job": ["c"]}), train, label="y"):
+    ...     print(note)
+    'age': 1 missing value(s); the models handle them as in training
+    'job': 'c' never seen in training; AutoGluon treats an unseen category like a missing value
+    >>> check_new_rows(pd.DataFrame({"job": ["a"]}), train, label="y")
+    Traceback (most recent call last):
+    ...
+    helpers.domains.tabular.TabularInputError: The new rows lack column(s) age that the model was trained on: add them (use NaN where a value is unknown).
     """
     import pandas as pd
     from pandas.api.types import is_numeric_dtype
@@ -223,12 +249,23 @@ def models_folder(name: str) -> Path:
     course puts them in a temporary folder per Python process, removed when it exits (or by the
     next run, if it was killed), so two notebooks never share one and nothing lands next to the
     notebooks. Copy a predictor you want to keep with ``predictor.clone(path)``.
+
+    >>> folder = models_folder("demo")
+    >>> folder.name, folder.exists(), folder.parent.is_dir()  # AutoGluon creates it
+    ('models-demo', False, True)
     """
     return scratch_folder(f"models-{name}", create=False)  # AutoGluon makes the folder itself
 
 
 def folder_mb(path) -> float:
-    """Size on disk of a file or of every file under a folder, in MB."""
+    """Size on disk of a file or of every file under a folder, in MB.
+
+    >>> import tempfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> _ = (folder / "a.bin").write_bytes(bytes(500_000))
+    >>> folder_mb(folder), folder_mb(folder / "a.bin")
+    (0.5, 0.5)
+    """
     path = Path(path)
     files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
     return sum(p.stat().st_size for p in files) / 1e6

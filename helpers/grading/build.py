@@ -25,7 +25,12 @@ BADGES_TAG, SETUP_TAG = "badges", "setup"
 
 
 def badges_source(name: str) -> str:
-    """Markdown with the Open-in-Colab and Binder badges of lab `name` (e.g. '00_setup')."""
+    """Markdown with the Open-in-Colab and Binder badges of lab `name` (e.g. '00_setup').
+
+    >>> badges = badges_source("00_setup")
+    >>> badges.startswith("[![Open In Colab]"), badges.count("labs/00_setup.ipynb")
+    (True, 2)
+    """
     path = f"labs/{name}.ipynb"
     colab = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{BRANCH}/{path}"
     binder = f"https://mybinder.org/v2/gh/{REPOSITORY}/{BRANCH}?labpath={path}"
@@ -36,7 +41,12 @@ def badges_source(name: str) -> str:
 
 
 def setup_source(extras: list[str]) -> str:
-    """The guarded setup cell: installs the course package on Colab, does nothing elsewhere."""
+    """The guarded setup cell: installs the course package on Colab, does nothing elsewhere.
+
+    >>> source = setup_source(["vision", "text"])
+    >>> f'"finetune-course[vision,text] @ git+{repository_url()}"' in source, 'if "google.colab" in sys.modules:' in source
+    (True, True)
+    """
     requirement = f"finetune-course[{','.join(extras)}]" if extras else "finetune-course"
     return (
         "# On Colab, install the course package; elsewhere `make lab` has installed it already.\n"
@@ -57,7 +67,13 @@ def _clean(cell) -> None:
 
 
 def refresh_solution(nb, name: str):
-    """Return `nb` with its badges and setup cells regenerated from the course settings."""
+    """Return `nb` with its badges and setup cells regenerated from the course settings.
+
+    >>> import nbformat.v4 as v4
+    >>> nb = v4.new_notebook(cells=[v4.new_markdown_cell("old badges", metadata={"tags": ["badges"]})])
+    >>> refresh_solution(nb, "00_setup").cells[0].source == badges_source("00_setup"), nb.cells[0].source
+    (True, 'old badges')
+    """
     nb = copy.deepcopy(nb)
     extras = list(nb.metadata.get("course", {}).get("extras", []))
     for cell in nb.cells:
@@ -69,7 +85,17 @@ def refresh_solution(nb, name: str):
 
 
 def lab_from_solution(solution, name: str):
-    """Return the student version of a solution notebook (an in-memory copy)."""
+    """Return the student version of a solution notebook (an in-memory copy).
+
+    Instructor-only cells go, solutions are stripped from exercise cells, outputs are cleared:
+
+    >>> import nbformat.v4 as v4
+    >>> solution = v4.new_notebook(cells=[
+    ...     v4.new_code_cell("lr = 0.1  # SOLUTION", metadata={"tags": ["exercise:lr"]}),
+    ...     v4.new_code_cell("assert lr == 0.1", metadata={"tags": ["instructor-only", "hidden:lr"]})])
+    >>> [cell.source for cell in lab_from_solution(solution, "demo").cells]
+    ['lr = ...']
+    """
     nb = refresh_solution(solution, name)
     nb.cells = [cell for cell in nb.cells if not authoring.is_instructor_only(cell)]
     for cell in nb.cells:
@@ -89,7 +115,12 @@ def _text(nb) -> str:
 
 
 def planned(solutions: Path | None = None, labs: Path | None = None) -> dict[Path, str]:
-    """Return ``{path: text}`` for every file the build writes (labs and refreshed solutions)."""
+    """Return ``{path: text}`` for every file the build writes (labs and refreshed solutions).
+
+    >>> files = planned()
+    >>> SOLUTIONS / "00_setup.ipynb" in files, LABS / "00_setup.ipynb" in files
+    (True, True)
+    """
     solutions, labs = solutions or SOLUTIONS, labs or LABS
     files = {}
     for source in sorted(solutions.glob("*.ipynb")):
@@ -100,7 +131,13 @@ def planned(solutions: Path | None = None, labs: Path | None = None) -> dict[Pat
 
 
 def stale(solutions: Path | None = None, labs: Path | None = None) -> list[str]:
-    """Return the notebooks that a build would change, and labs that have no solution."""
+    """Return the notebooks that a build would change, and labs that have no solution.
+
+    Against a labs folder that does not exist (nothing is written), every lab is stale:
+
+    >>> [path for path in stale(labs=ROOT / "no-labs-here") if path.startswith("no-labs-here/")][:1]
+    ['no-labs-here/00_setup.ipynb']
+    """
     solutions, labs = solutions or SOLUTIONS, labs or LABS
     files = planned(solutions, labs)
     out = [str(p.relative_to(ROOT)) for p, text in files.items() if not p.exists() or p.read_text() != text]
@@ -109,7 +146,22 @@ def stale(solutions: Path | None = None, labs: Path | None = None) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line: build labs/, or with --check report what is stale."""
+    """Command line: build labs/, or with --check report what is stale.
+
+    Here on a copy of one solution in a temporary folder, so the repository is not touched:
+
+    >>> import contextlib, io, shutil, tempfile
+    >>> from unittest import mock
+    >>> root = Path(tempfile.mkdtemp()); (root / "solutions").mkdir()
+    >>> _ = shutil.copy(SOLUTIONS / "00_setup.ipynb", root / "solutions")
+    >>> with mock.patch.multiple(sys.modules[__name__], ROOT=root, SOLUTIONS=root / "solutions", LABS=root / "labs"):
+    ...     with contextlib.redirect_stdout(io.StringIO()):
+    ...         built = main([])
+    ...     checked = main(["--check"])
+    labs/ is up to date.
+    >>> built, checked, [path.name for path in (root / "labs").iterdir()]
+    (0, 0, ['00_setup.ipynb'])
+    """
     parser = argparse.ArgumentParser(prog="python -m helpers build", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if labs/ is stale")
     args = parser.parse_args(argv)

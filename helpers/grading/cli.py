@@ -25,7 +25,12 @@ from helpers.grading.scoring import grade
 
 
 def parser() -> argparse.ArgumentParser:
-    """The grader's options."""
+    """The grader's options.
+
+    >>> options = parser().parse_args(["subs/", "late/", "--out", "grades/", "--jobs", "2"])
+    >>> options.submissions, options.jobs, options.profile, options.cell_timeout
+    (['subs/', 'late/'], 2, 'smoke', 120)
+    """
     options = argparse.ArgumentParser(prog="helpers grade", description=__doc__.splitlines()[0])
     options.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks (one sub-folder per student works too)")
     options.add_argument("--out", required=True, help="folder for grades.csv, results and feedback")
@@ -38,7 +43,22 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Grade every submission; returns 0 when each was graded (whatever its score)."""
+    """Grade every submission; returns 0 when each was graded (whatever its score).
+
+    An unreadable notebook is graded 0 with the reason, without starting a kernel:
+
+    >>> import tempfile; folder = Path(tempfile.mkdtemp()); _ = (folder / "alice.ipynb").write_text("{oops")
+    >>> main([str(folder / "alice.ipynb"), "--out", str(folder / "grades")])  # doctest: +ELLIPSIS
+    alice: 0/0  (not a readable notebook (invalid JSON: ...))
+    Graded 1 submission(s) in ... s → .../grades/grades.csv
+    0
+    >>> sorted(path.name for path in (folder / "grades").iterdir())
+    ['alice', 'grades.csv', 'manual_review.md']
+    >>> (folder / "empty").mkdir()
+    >>> main([str(folder / "empty"), "--out", str(folder / "grades")])  # doctest: +ELLIPSIS
+    No notebooks found in .../empty
+    1
+    """
     options = parser().parse_args(argv)
 
     from helpers.profile import get

@@ -27,12 +27,21 @@ STUDENT_ANSWER = "✏️ *Write your answer here.*"
 
 
 def tags(cell) -> list[str]:
-    """Return the cell's tags (an empty list when it has none)."""
+    """Return the cell's tags (an empty list when it has none).
+
+    >>> tags({"metadata": {"tags": ["exercise:head", "uses:data"]}}), tags({"metadata": {}})
+    (['exercise:head', 'uses:data'], [])
+    """
     return list(cell.get("metadata", {}).get("tags", []) or [])
 
 
 def tags_value(cell, prefix: str) -> str | None:
-    """Return `<id>` of the first tag ``<prefix>:<id>`` on the cell, or None."""
+    """Return `<id>` of the first tag ``<prefix>:<id>`` on the cell, or None.
+
+    >>> cell = {"metadata": {"tags": ["uses:data", "uses:head"]}}
+    >>> tags_value(cell, "uses"), tags_value(cell, "exercise")
+    ('data', None)
+    """
     for tag in tags(cell):
         if tag.startswith(prefix + ":"):
             return tag.split(":", 1)[1]
@@ -40,22 +49,43 @@ def tags_value(cell, prefix: str) -> str | None:
 
 
 def points(cell) -> float:
-    """Return the points of an exercise or manual cell (1 when not given)."""
+    """Return the points of an exercise or manual cell (1 when not given).
+
+    >>> points({"metadata": {"points": 2}}), points({"metadata": {}})
+    (2.0, 1.0)
+    """
     return float(cell.get("metadata", {}).get("points", 1))
 
 
 def is_instructor_only(cell) -> bool:
-    """True for hidden checks and rubrics, which never reach students."""
+    """True for hidden checks and rubrics, which never reach students.
+
+    >>> is_instructor_only({"metadata": {"tags": ["instructor-only", "hidden:head"]}})
+    True
+    >>> is_instructor_only({"metadata": {"tags": ["exercise:head"]}})
+    False
+    """
     return INSTRUCTOR_ONLY in tags(cell)
 
 
 def exercises(nb) -> dict[str, float]:
-    """Return ``{exercise id: points}`` of the auto-graded exercises, in notebook order."""
+    """Return ``{exercise id: points}`` of the auto-graded exercises, in notebook order.
+
+    >>> import nbformat.v4 as v4
+    >>> exercises(v4.new_notebook(cells=[v4.new_code_cell("x = 1", metadata={"tags": ["exercise:x"], "points": 2}),
+    ...                                  v4.new_code_cell("print(x)")]))
+    {'x': 2.0}
+    """
     return {tags_value(c, "exercise"): points(c) for c in nb.cells if tags_value(c, "exercise")}
 
 
 def manual_questions(nb) -> dict[str, float]:
-    """Return ``{question id: points}`` of the hand-marked answer cells, in notebook order."""
+    """Return ``{question id: points}`` of the hand-marked answer cells, in notebook order.
+
+    >>> import nbformat.v4 as v4
+    >>> manual_questions(v4.new_notebook(cells=[v4.new_markdown_cell("Why?", metadata={"tags": ["manual:why"]})]))
+    {'why': 1.0}
+    """
     return {tags_value(c, "manual"): points(c) for c in nb.cells if tags_value(c, "manual")}
 
 
@@ -86,7 +116,11 @@ def strip_code(source: str, exercise: str) -> str:
 
 
 def strip_markdown(source: str) -> str:
-    """Replace model answers between markdown solution markers by a prompt for the student."""
+    """Replace model answers between markdown solution markers by a prompt for the student.
+
+    >>> strip_markdown("Why? <!-- BEGIN SOLUTION -->Because it is pretrained.<!-- END SOLUTION -->")
+    'Why? ✏️ *Write your answer here.*'
+    """
     pattern = re.compile(re.escape(MD_BEGIN) + r".*?" + re.escape(MD_END), re.DOTALL)
     return pattern.sub(STUDENT_ANSWER, source)
 

@@ -22,7 +22,12 @@ MAX_SUBMISSION_BYTES = 20_000_000
 
 @dataclass
 class Lab:
-    """What the grader needs of one lab, taken from its solution notebook."""
+    """What the grader needs of one lab, taken from its solution notebook.
+
+    >>> lab = load_labs()["00_setup"]
+    >>> lab.name, sorted(lab.hidden) == sorted(lab.exercises), {c.cell_type for c in lab.template}
+    ('00_setup', True, {'code'})
+    """
 
     name: str
     template: list            # the lab's code cells, in order (nbformat cells)
@@ -34,7 +39,12 @@ class Lab:
 
 @dataclass
 class Submission:
-    """One student's notebook, read and checked before anything runs."""
+    """One student's notebook, read and checked before anything runs.
+
+    >>> submission = Submission(path=Path("alice/00_setup.ipynb"), student="alice")
+    >>> submission.lab, submission.problem, submission.answers
+    (None, None, {})
+    """
 
     path: Path
     student: str

@@ -17,7 +17,12 @@ from helpers.grading import format as authoring
 
 @dataclass
 class Job:
-    """What the worker runs, and how to read its report back."""
+    """What the worker runs, and how to read its report back.
+
+    >>> job = Job(payload={"cells": ["x = 1"], "hidden": []}, cell_of={}, owner={}, canaries=[])
+    >>> job.payload["cells"], job.canaries
+    (['x = 1'], [])
+    """
 
     payload: dict        # sent to the worker: cells, hidden checks, profile, time limits
     cell_of: dict        # exercise id -> index of its cell
@@ -26,7 +31,19 @@ class Job:
 
 
 def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float) -> Job:
-    """Put the submission's exercise code into the lab's own cells; add hidden checks and canaries."""
+    """Put the submission's exercise code into the lab's own cells; add hidden checks and canaries.
+
+    >>> import nbformat.v4 as v4
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> lab = Lab(name="demo", template=[v4.new_code_cell("f = ...", metadata={"tags": ["exercise:f"]}),
+    ...                                  v4.new_code_cell("print(f(1))")],
+    ...           exercises={"f": 1.0}, manual={}, hidden={"f": ["assert f(2) == 4"]}, rubrics={})
+    >>> job = build_job(lab, Submission(path=None, student="s", answers={"f": "f = lambda x: 2 * x"}), "smoke", 60, 600)
+    >>> job.payload["cells"], job.cell_of, job.owner, job.canaries
+    (['f = lambda x: 2 * x', 'print(f(1))'], {'f': 0}, {0: 'f'}, [1])
+    >>> job.payload["hidden"][0], job.payload["hidden"][1].startswith("assert ")
+    ('assert f(2) == 4', True)
+    """
     cells, cell_of = [], {}
     for cell in lab.template:
         exercise = authoring.tags_value(cell, "exercise")

@@ -12,7 +12,16 @@ from pathlib import Path
 
 
 def gradescope(result: dict) -> dict:
-    """Return `result` in Gradescope's results.json format."""
+    """Return `result` in Gradescope's results.json format.
+
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> from helpers.grading.scoring import grade
+    >>> lab = Lab("demo", [], {"f": 1.0}, {"why": 2.0}, {}, {"why": "2 points if…"})
+    >>> result = grade(Submission(Path("alice.ipynb"), "alice", lab="demo", problem="the file is empty"), {"demo": lab}, None)
+    >>> report = gradescope(result)
+    >>> report["score"], report["output"], [test["name"] for test in report["tests"]]
+    (0.0, 'the file is empty', ['Exercise f', 'Question why (marked by hand)'])
+    """
     tests = [
         {"name": f"Exercise {exercise}", "score": item["score"], "max_score": item["max"],
          "output": item["reason"], "visibility": "visible"}
@@ -29,7 +38,26 @@ def gradescope(result: dict) -> dict:
 
 
 def feedback(result: dict) -> str:
-    """Return the student's feedback as markdown."""
+    """Return the student's feedback as markdown.
+
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> from helpers.grading.scoring import grade
+    >>> lab = Lab("demo", [], {"f": 1.0}, {"why": 2.0}, {}, {"why": "2 points if…"})
+    >>> result = grade(Submission(Path("alice.ipynb"), "alice", lab="demo", problem="the file is empty"), {"demo": lab}, None)
+    >>> print(feedback(result), end="")
+    # Feedback — demo — alice
+    <BLANKLINE>
+    **Automatic score: 0 / 1**
+    <BLANKLINE>
+    ⚠️ Your submission could not be graded: the file is empty.
+    <BLANKLINE>
+    <BLANKLINE>
+    | exercise | points | result |
+    |---|---|---|
+    | f | 0 / 1 | the file is empty |
+    <BLANKLINE>
+    Marked by hand later: why (2 points)
+    """
     lines = [f"# Feedback — {result['lab'] or 'unknown lab'} — {result['student']}", "",
              f"**Automatic score: {result['total']:g} / {result['max_total']:g}**", ""]
     if result["problem"]:
@@ -48,7 +76,17 @@ def feedback(result: dict) -> str:
 
 
 def write_student(out: Path, result: dict) -> None:
-    """Write `<student>/results.json`, `feedback.md` and `grading.json` under `out`."""
+    """Write `<student>/results.json`, `feedback.md` and `grading.json` under `out`.
+
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> from helpers.grading.scoring import grade
+    >>> lab = Lab("demo", [], {"f": 1.0}, {"why": 2.0}, {}, {"why": "2 points if…"})
+    >>> result = grade(Submission(Path("alice.ipynb"), "alice", lab="demo", problem="the file is empty"), {"demo": lab}, None)
+    >>> import tempfile; out = Path(tempfile.mkdtemp())
+    >>> write_student(out, result)
+    >>> sorted(path.name for path in (out / "alice").iterdir())
+    ['feedback.md', 'grading.json', 'results.json']
+    """
     folder = out / result["student"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "results.json").write_text(json.dumps(gradescope(result), indent=2))
@@ -58,7 +96,20 @@ def write_student(out: Path, result: dict) -> None:
 
 
 def write_batch(out: Path, results: list[dict]) -> None:
-    """Write grades.csv (a row per student, a column per exercise) and manual_review.md."""
+    """Write grades.csv (a row per student, a column per exercise) and manual_review.md.
+
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> from helpers.grading.scoring import grade
+    >>> lab = Lab("demo", [], {"f": 1.0}, {"why": 2.0}, {}, {"why": "2 points if…"})
+    >>> result = grade(Submission(Path("alice.ipynb"), "alice", lab="demo", problem="the file is empty"), {"demo": lab}, None)
+    >>> import tempfile; out = Path(tempfile.mkdtemp())
+    >>> write_batch(out, [result])
+    >>> print((out / "grades.csv").read_text(), end="")
+    student,lab,f,total,max_total,manual_max,problem,file
+    alice,demo,0.0,0.0,1.0,2.0,the file is empty,alice.ipynb
+    >>> (out / "manual_review.md").read_text().splitlines()[2]
+    '## alice — demo — why (2 points)'
+    """
     several = len({r["lab"] for r in results if r["lab"]}) > 1
     columns: list[str] = []
     for result in results:

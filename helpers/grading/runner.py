@@ -21,7 +21,13 @@ WORKER = "helpers.grading.worker"
 
 
 def run_worker(payload: dict, hard_limit: float) -> tuple[dict | None, str | None]:
-    """Run the kernel worker on `payload`; return (its verified report, None) or (None, a reason)."""
+    """Run the kernel worker on `payload`; return (its verified report, None) or (None, a reason).
+
+    A worker that ends without a signed report (here: a job without its profile) is a failure:
+
+    >>> run_worker({"cells": ["x = 1"]}, hard_limit=60)
+    (None, "the grading process ended without a report (KeyError: 'profile')")
+    """
     key = secrets.token_hex(32)
     process = subprocess.Popen(
         [sys.executable, "-m", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,

@@ -51,7 +51,18 @@ def exercise_verdict(report: dict, job, exercise: str) -> tuple[bool, str]:
 
 
 def grade_submission(lab, submission, options) -> dict:
-    """Execute one valid submission and score each exercise."""
+    """Execute one valid submission and score each exercise.
+
+    >>> import nbformat.v4 as v4
+    >>> from types import SimpleNamespace
+    >>> from helpers.grading.intake import Lab, Submission
+    >>> lab = Lab("demo", [v4.new_code_cell("f = ...", metadata={"tags": ["exercise:f"]}), v4.new_code_cell("print('✓ f runs')")],
+    ...           exercises={"f": 1.0}, manual={}, hidden={"f": ["assert f(2) == 4"]}, rubrics={})
+    >>> options = SimpleNamespace(profile="smoke", cell_timeout=30, timeout=60)
+    >>> result = grade_submission(lab, Submission(None, "s", answers={"f": "f = lambda x: 2 * x"}), options)
+    >>> result["exercises"], result["checks"], result["failed_cells"]
+    ({'f': {'score': 1.0, 'max': 1.0, 'reason': 'all checks passed'}}, ['✓ f runs'], [])
+    """
     job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout)
     report, failure = run_worker(job.payload, hard_limit(job))
     result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": []}
@@ -81,7 +92,14 @@ def grade_submission(lab, submission, options) -> dict:
 
 
 def grade(submission, labs: dict, options) -> dict:
-    """Grade one submission (valid or not) into a result row; never raises for bad input."""
+    """Grade one submission (valid or not) into a result row; never raises for bad input.
+
+    >>> from pathlib import Path
+    >>> from helpers.grading.intake import Submission
+    >>> row = grade(Submission(Path("bob.ipynb"), "bob", problem="not a readable notebook"), {}, None)
+    >>> row["student"], row["total"], row["max_total"], row["notes"]
+    ('bob', 0, 0, ['not a readable notebook'])
+    """
     started = time.monotonic()
     lab = labs.get(submission.lab) if submission.lab else None
     if submission.problem or lab is None:

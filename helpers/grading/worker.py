@@ -37,7 +37,11 @@ del _sys, _threading, _ip, _callbacks
 
 
 def sign(payload: str, key: str) -> str:
-    """Return the hex HMAC-SHA256 of `payload` under `key`."""
+    """Return the hex HMAC-SHA256 of `payload` under `key`.
+
+    >>> sign("payload", "key")
+    '5d98b45c90a207fa998ce639fea6f02ecc8cc3f36fef81d694fb856b4d0a28ca'
+    """
     return hmac.new(key.encode(), payload.encode(), hashlib.sha256).hexdigest()
 
 
@@ -65,6 +69,12 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     """Execute `sources` in one kernel; return per-cell reports and the index that killed it.
 
     Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run.
+
+    >>> import tempfile
+    >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0"], tempfile.mkdtemp(), cell_timeout=30,
+    ...                              deadline=time.monotonic() + 60, skip=set(), timed_cells=3)
+    >>> [r["status"] for r in reports], reports[1]["stdout"], reports[2]["ename"], died_at
+    (['ok', 'ok', 'error'], '42\\n', 'ZeroDivisionError', None)
     """
     import nbformat
     from nbclient.exceptions import DeadKernelError
@@ -112,7 +122,16 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
 
 
 def grade_job(job: dict) -> dict:
-    """Run the cells of `job` (student notebook, then the guard, then hidden checks)."""
+    """Run the cells of `job` (student notebook, then the guard, then hidden checks).
+
+    >>> from unittest import mock
+    >>> job = {"cells": ["def f(x):\\n    return 2 * x"], "hidden": ["assert f(2) == 4", "assert f(2) == 5"],
+    ...        "profile": "smoke", "cell_timeout": 30, "total_timeout": 60}
+    >>> with mock.patch.dict(os.environ):  # grade_job sets the environment its kernel inherits
+    ...     report = grade_job(job)
+    >>> [c["status"] for c in report["cells"]], [c["status"] for c in report["hidden"]], report["notes"]
+    (['ok'], ['ok', 'error'], [])
+    """
     os.environ["COURSE_PROFILE"] = job["profile"]
     workdir = str(scratch_folder("grade"))  # removed at exit, or by the next run if this one is killed
     os.environ["COURSE_RESULTS_DIR"] = workdir
@@ -137,6 +156,22 @@ def grade_job(job: dict) -> dict:
 
 
 def main() -> int:
+    """Read a job as JSON on stdin, grade it, and write the HMAC-signed report to stdout.
+
+    ``python -m helpers.grading.worker < job.json``; the job's ``key`` signs the report and is
+    not passed on. Here `grade_job` is replaced, so that no kernel starts:
+
+    >>> import io
+    >>> from unittest import mock
+    >>> job = {"cells": ["x = 1"], "hidden": [], "profile": "smoke", "cell_timeout": 30, "total_timeout": 60}
+    >>> stdin = io.StringIO(json.dumps({**job, "key": "secret"}))
+    >>> with mock.patch("sys.stdin", stdin), mock.patch("sys.stdout", io.StringIO()) as stdout:
+    ...     with mock.patch(__name__ + ".grade_job", lambda job: {"cells": job["cells"], "key": "key" in job}):
+    ...         code = main()
+    >>> envelope = json.loads(stdout.getvalue())
+    >>> code, json.loads(envelope["payload"]), envelope["signature"] == sign(envelope["payload"], "secret")
+    (0, {'cells': ['x = 1'], 'key': False}, True)
+    """
     job = json.loads(sys.stdin.read())
     key = job.pop("key")
     payload = json.dumps(grade_job(job))

@@ -14,11 +14,24 @@ from pathlib import Path
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint file that cannot be read."""
+    """A checkpoint file that cannot be read.
+
+    >>> import tempfile; bad = Path(tempfile.mkdtemp()) / "bad.pt"; _ = bad.write_bytes(b"not a checkpoint")
+    >>> load(bad)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.training.checkpoint.CheckpointError: Checkpoint .../bad.pt is damaged (...); delete it to start the run afresh.
+    """
 
 
 def save(path: str | os.PathLike, **state) -> Path:
-    """Write `state` (model/optimizer state dicts, epoch, history, …) atomically to `path`."""
+    """Write `state` (model/optimizer state dicts, epoch, history, …) atomically to `path`.
+
+    >>> import tempfile, torch
+    >>> path = save(Path(tempfile.mkdtemp()) / "runs" / "last.pt", epoch=1, weights=torch.ones(2))
+    >>> path.name, sorted(p.name for p in path.parent.iterdir())
+    ('last.pt', ['last.pt'])
+    """
     import torch
 
     path = Path(path)
@@ -30,7 +43,14 @@ def save(path: str | os.PathLike, **state) -> Path:
 
 
 def load(path: str | os.PathLike) -> dict:
-    """Read a checkpoint written by `save`; a damaged file raises `CheckpointError` saying so."""
+    """Read a checkpoint written by `save`; a damaged file raises `CheckpointError` saying so.
+
+    >>> import tempfile, torch
+    >>> path = save(Path(tempfile.mkdtemp()) / "run.pt", epoch=2, weights=torch.zeros(3))
+    >>> state = load(path)
+    >>> state["epoch"], state["weights"].tolist()
+    (2, [0.0, 0.0, 0.0])
+    """
     import torch
 
     try:

@@ -25,17 +25,38 @@ def _set(model, prefixes: tuple[str, ...], trainable: bool) -> None:
 
 
 def freeze(model, *prefixes: str) -> None:
-    """Stop gradients for the modules named by `prefixes` (e.g. "layer1"), or the whole model."""
+    """Stop gradients for the modules named by `prefixes` (e.g. "layer1"), or the whole model.
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> freeze(net, "0"); count_parameters(net)
+    18
+    >>> freeze(net); count_parameters(net)
+    0
+    """
     _set(model, prefixes, False)
 
 
 def unfreeze(model, *prefixes: str) -> None:
-    """Let the modules named by `prefixes` train again (all of the model when none are given)."""
+    """Let the modules named by `prefixes` train again (all of the model when none are given).
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+    >>> freeze(net); unfreeze(net, "0"); count_parameters(net)
+    40
+    >>> unfreeze(net); count_parameters(net)
+    58
+    """
     _set(model, prefixes, True)
 
 
 def top_level_with_parameters(model) -> list[str]:
-    """Names of the model's top-level modules that hold parameters, input side first."""
+    """Names of the model's top-level modules that hold parameters, input side first.
+
+    >>> import torch.nn as nn
+    >>> top_level_with_parameters(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)))
+    ['0', '2']
+    """
     return [name for name, child in model.named_children() if any(True for _ in child.parameters())]
 
 
@@ -43,6 +64,11 @@ def unfreeze_last(model, depth: int) -> list[str]:
     """Unfreeze the last `depth` top-level modules that have parameters; return their names.
 
     For a torchvision ResNet, depth 1 is `fc`, depth 2 adds `layer4`, and so on.
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)); freeze(net)
+    >>> unfreeze_last(net, 1), count_parameters(net)
+    (['2'], 18)
     """
     names = top_level_with_parameters(model)[-depth:] if depth > 0 else []
     if names:
@@ -74,12 +100,24 @@ def param_groups(model, learning_rates: dict[str, float]) -> list[dict]:
 
 
 def count_parameters(model, trainable_only: bool = True) -> int:
-    """Number of parameters (only those that will train, unless `trainable_only=False`)."""
+    """Number of parameters (only those that will train, unless `trainable_only=False`).
+
+    >>> import torch.nn as nn
+    >>> net = nn.Linear(4, 2); freeze(net)
+    >>> count_parameters(net), count_parameters(net, trainable_only=False)
+    (0, 10)
+    """
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
 
 
 def trainable_table(model):
-    """A pandas table of each top-level module's parameters and how many will train."""
+    """A pandas table of each top-level module's parameters and how many will train.
+
+    >>> import torch.nn as nn
+    >>> net = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2)); freeze(net, "0")
+    >>> trainable_table(net).to_dict("index")
+    {'0': {'parameters': 40, 'trainable': 0}, '2': {'parameters': 18, 'trainable': 18}}
+    """
     import pandas as pd
 
     rows = []

@@ -21,7 +21,12 @@ from helpers.training import checkpoint as checkpoints
 
 @dataclass
 class History:
-    """What a run measured: losses per epoch and per step, the learning rate per step, time."""
+    """What a run measured: losses per epoch and per step, the learning rate per step, time.
+
+    >>> history = History(train_loss=[0.9, 0.5])
+    >>> history.train_loss[-1], history.val_loss, history.seconds
+    (0.5, [], 0.0)
+    """
 
     train_loss: list = field(default_factory=list)   # mean training loss of each epoch
     val_loss: list = field(default_factory=list)     # validation loss after each epoch
@@ -45,7 +50,12 @@ def _autocast(device, amp: bool):
 
 @dataclass
 class Evaluation:
-    """What one pass over a loader measured: true and predicted classes, mean loss, accuracy."""
+    """What one pass over a loader measured: true and predicted classes, mean loss, accuracy.
+
+    >>> import numpy as np
+    >>> Evaluation(y_true=np.array([0, 1]), y_pred=np.array([0, 0]), loss=None, accuracy=0.5).accuracy
+    0.5
+    """
 
     y_true: object     # NumPy array
     y_pred: object     # NumPy array
@@ -102,6 +112,18 @@ def fit(model, loader, optimizer, *, epochs: int, loss_fn=None, scheduler=None, 
 
     With `checkpoint`, the model, optimizer, scheduler and history are saved after every epoch,
     and a later call with the same path resumes after the last finished epoch.
+
+    >>> import tempfile, torch, torch.nn as nn
+    >>> from torch.utils.data import DataLoader, TensorDataset
+    >>> data = DataLoader(TensorDataset(torch.randn(32, 4), torch.randint(0, 2, (32,))), batch_size=8)
+    >>> net = nn.Linear(4, 2)
+    >>> optimizer = torch.optim.SGD(net.parameters(), lr=0.1)
+    >>> path = Path(tempfile.mkdtemp()) / "run.pt"
+    >>> _ = fit(net, data, optimizer, epochs=1, val_loader=data, checkpoint=path, progress=False)
+    >>> history = fit(net, data, optimizer, epochs=2, val_loader=data, checkpoint=path, progress=False)  # doctest: +ELLIPSIS
+    Resumed from .../run.pt after epoch 1 of 2.
+    >>> len(history.train_loss), len(history.val_accuracy), len(history.step_loss)
+    (2, 2, 8)
     """
     import torch
     from tqdm.auto import tqdm

@@ -1,8 +1,7 @@
-"""helpers.assets and helpers.assets.download against a small HTTP server on loopback."""
+"""helpers.assets and helpers.assets.downloads against a small HTTP server on loopback."""
 
 import hashlib
 import http.server
-import socket
 import threading
 import time
 from pathlib import Path
@@ -11,7 +10,7 @@ import pytest
 
 from helpers import assets, results
 from helpers.assets import registry
-from helpers.assets.download import ChecksumError, download, reachable
+from helpers.assets.downloads import ChecksumError, download, reachable
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 PAYLOAD_SHA = hashlib.sha256(PAYLOAD).hexdigest()
@@ -138,12 +137,8 @@ def test_forced_offline_uses_the_standin(cache, demo, monkeypatch):
     assert found.path.read_bytes() == b"tiny"
 
 
-def refuse(*args, **kwargs):
-    raise OSError("network unreachable")
-
-
 def test_no_network_falls_back_to_the_standin(cache, demo, monkeypatch):
-    monkeypatch.setattr(socket, "create_connection", refuse)  # a dead network
+    monkeypatch.setattr("helpers.assets.sources.reachable", lambda url: False)  # a dead network
     found = assets.resolve("demo-weights")
     assert found.source == "stand-in" and "no network" in found.reason
 

@@ -50,6 +50,9 @@ def setup_ultralytics() -> Path:
     off. Offline (``COURSE_OFFLINE=1`` or the smoke profile) it sets ``YOLO_OFFLINE=1`` (no online
     check, no pip auto-update) and puts matplotlib's DejaVu Sans where Ultralytics looks for
     ``Arial.ttf``, which it would otherwise try to download for every dataset check and plot.
+
+    >>> setup_ultralytics().is_dir()  # then: from ultralytics import YOLO
+    True
     """
     os.environ.setdefault("YOLO_CONFIG_DIR", str(cache_dir() / "ultralytics"))
     if profile.offline():
@@ -73,12 +76,21 @@ def setup_ultralytics() -> Path:
 
 
 def runs_dir() -> Path:
-    """Where training runs go: ``runs/`` beside the results (``$COURSE_RESULTS_DIR``) or the notebook."""
+    """Where training runs go: ``runs/`` beside the results (``$COURSE_RESULTS_DIR``) or the notebook.
+
+    >>> runs_dir().parts[-2:]
+    ('runs', '03_yolo')
+    """
     return Path(os.environ.get(ENV_RESULTS) or ".").resolve() / "runs" / "03_yolo"
 
 
 def files(asset) -> dict[str, Path]:
-    """Absolute paths of the files a resolved asset names in its meta.json (weights, architecture, data)."""
+    """Absolute paths of the files a resolved asset names in its meta.json (weights, architecture, data).
+
+    >>> paths = files(assets.resolve("yolo11n", verbose=False))
+    >>> sorted(paths), all(path.is_file() for path in paths.values())
+    (['architecture', 'weights'], True)
+    """
     meta = assets.read_meta(asset)
     return {key: Path(asset.path) / meta[key] for key in ("weights", "architecture", "data") if key in meta}
 
@@ -191,6 +203,13 @@ def proxy_dataset(data, model_names: dict[int, str], proxies: dict[str, str], fo
     Each target class with a proxy (``{"elephant": "elephant", "buffalo": "cow"}``) gets the
     pretrained class id of its proxy; boxes of classes without one are dropped. Images are linked,
     not copied. Validating the untouched pretrained model on this data measures what it already knows.
+
+    >>> import tempfile, yaml
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 2}, image_size=32)
+    >>> target = proxy_dataset(data, {0: "disc", 1: "hexagon", 2: "bar"}, PROXIES["shapes"], tempfile.mkdtemp())
+    >>> yaml.safe_load(target.read_text())["names"], len(list(target.parent.glob("labels/val/*.txt")))
+    ({0: 'disc', 1: 'hexagon', 2: 'bar'}, 2)
     """
     import yaml
 
@@ -221,7 +240,15 @@ def proxy_dataset(data, model_names: dict[int, str], proxies: dict[str, str], fo
 # --- Looking at results -------------------------------------------------------------------------
 
 def show_predictions(model, images, conf: float = 0.25, columns: int = 4, title: str = ""):
-    """Draw `model`'s detections (Ultralytics' own plot) on each image path, in a grid."""
+    """Draw `model`'s detections (Ultralytics' own plot) on each image path, in a grid.
+
+    >>> _ = setup_ultralytics(); from ultralytics import YOLO
+    >>> model = YOLO(files(assets.resolve("yolo11n", verbose=False))["weights"])
+    >>> data = files(assets.resolve("african-wildlife", verbose=False))["data"]
+    >>> image = sorted((data.parent / "images" / "val").iterdir())[0]
+    >>> len(show_predictions(model, [image], columns=1, title="one image"))
+    1
+    """
     import matplotlib.pyplot as plt
 
     results = model.predict([str(p) for p in images], conf=conf, verbose=False)
@@ -242,6 +269,13 @@ def stage_latency_ms(model, image, imgsz: int, repeats: int = 10) -> dict[str, f
     """Latency of one request (one image), in ms, per stage as Ultralytics times it: preprocess, inference, postprocess, total (medians).
 
     For latency or throughput of any other predict function, see `helpers.training.timing.ms_per_item`.
+
+    >>> _ = setup_ultralytics(); from ultralytics import YOLO
+    >>> model = YOLO(files(assets.resolve("yolo11n", verbose=False))["weights"])
+    >>> data = files(assets.resolve("african-wildlife", verbose=False))["data"]
+    >>> image = sorted((data.parent / "images" / "val").iterdir())[0]
+    >>> sorted(stage_latency_ms(model, image, imgsz=64, repeats=2))
+    ['inference', 'postprocess', 'preprocess', 'total']
     """
     import statistics
 

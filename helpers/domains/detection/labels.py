@@ -27,12 +27,20 @@ IMAGE_SUFFIXES = {".bmp", ".jpeg", ".jpg", ".png", ".tif", ".tiff", ".webp"}
 
 
 class DatasetError(ValueError):
-    """A dataset whose labels would train a wrong model; the message lists the files."""
+    """A dataset whose labels would train a wrong model; the message lists the files.
+
+    >>> issubclass(DatasetError, ValueError)
+    True
+    """
 
 
 @dataclass(frozen=True)
 class LabelProblem:
-    """One problem in one file: which file (relative to the dataset root), what kind, and the detail."""
+    """One problem in one file: which file (relative to the dataset root), what kind, and the detail.
+
+    >>> LabelProblem("labels/train/a.txt", "empty", "no boxes").kind in WARNINGS
+    True
+    """
 
     file: str
     kind: str
@@ -40,7 +48,15 @@ class LabelProblem:
 
 
 def read_spec(data) -> tuple[Path, dict]:
-    """Return the dataset root and the parsed YAML of a dataset file, resolved as Ultralytics does."""
+    """Return the dataset root and the parsed YAML of a dataset file, resolved as Ultralytics does.
+
+    >>> import tempfile
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 1}, image_size=32)
+    >>> root, spec = read_spec(data)
+    >>> root == data.parent, spec["val"], spec["names"]
+    (True, 'images/val', {0: 'bolt', 1: 'nut', 2: 'washer'})
+    """
     import yaml
 
     data = Path(data)
@@ -56,6 +72,14 @@ def read_spec(data) -> tuple[Path, dict]:
 
 
 def images_of(root: Path, entry) -> list[Path]:
+    """The image files of one split entry of a dataset YAML: a folder, a .txt list of paths, or a list of those.
+
+    >>> import tempfile
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> root = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 2}, image_size=32).parent
+    >>> [image.name for image in images_of(root, "images/val")]
+    ['parts_val_0000.png', 'parts_val_0001.png']
+    """
     entries = entry if isinstance(entry, list) else [entry]
     found = []
     for item in entries:
@@ -70,7 +94,11 @@ def images_of(root: Path, entry) -> list[Path]:
 
 
 def label_path(image: Path) -> Path:
-    """The label file Ultralytics reads for `image`: `/images/` becomes `/labels/`, the suffix `.txt`."""
+    """The label file Ultralytics reads for `image`: `/images/` becomes `/labels/`, the suffix `.txt`.
+
+    >>> label_path(Path("data/images/train/a.png")).as_posix()
+    'data/labels/train/a.txt'
+    """
     from ultralytics.data.utils import img2label_paths
 
     return Path(img2label_paths([str(image)])[0])
@@ -103,7 +131,15 @@ def _check_lines(text: str, nc: int) -> list[str]:
 
 
 def check_labels(data, splits: tuple[str, ...] = ("train", "val", "test")) -> list[LabelProblem]:
-    """Check every label file of a YOLO dataset (its data.yaml); return the problems found, by file."""
+    """Check every label file of a YOLO dataset (its data.yaml); return the problems found, by file.
+
+    >>> import tempfile
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"train": 2}, image_size=32)
+    >>> _ = (data.parent / "labels" / "train" / "parts_train_0000.txt").write_text("7 0.5 0.5 0.2 0.2\\n")
+    >>> check_labels(data)
+    [LabelProblem(file='labels/train/parts_train_0000.txt', kind='unknown class', detail='line 1: class 7 not in 0..2')]
+    """
     root, spec = read_spec(data)
     names = spec["names"]
     nc = len(names)
@@ -141,7 +177,13 @@ def check_labels(data, splits: tuple[str, ...] = ("train", "val", "test")) -> li
 
 
 def problem_table(problems: list[LabelProblem]):
-    """The problems as a pandas table, errors first (one row per problem)."""
+    """The problems as a pandas table, errors first (one row per problem).
+
+    >>> problem_table([LabelProblem("b.txt", "empty", "no boxes"), LabelProblem("a.txt", "malformed", "line 1")])
+        file       kind    detail
+    0  a.txt  malformed    line 1
+    1  b.txt      empty  no boxes
+    """
     import pandas as pd
 
     table = pd.DataFrame([vars(p) for p in problems], columns=["file", "kind", "detail"])
@@ -154,6 +196,16 @@ def validate_dataset(data, splits: tuple[str, ...] = ("train", "val", "test")) -
     """Check a dataset before training: raise `DatasetError` naming the files with errors; warn about the rest.
 
     Returns the problems (warnings only, when it returns), so a notebook can show them.
+
+    >>> import tempfile
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"train": 2}, image_size=32)
+    >>> _ = (data.parent / "labels" / "train" / "parts_train_0001.txt").write_text("0 0.5 0.5 40 30\\n")
+    >>> validate_dataset(data)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.domains.detection.labels.DatasetError: 1 label problem(s) in ...
+      labels/train/parts_train_0001.txt: out of range — line 1: cx cy w h = 0.5 0.5 40 30, ...
     """
     problems = check_labels(data, splits)
     errors = [p for p in problems if p.kind in ERRORS]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from helpers import profile
 from helpers.assets.cache import entry, from_cache, write_manifest
-from helpers.assets.download import download, reachable
+from helpers.assets.downloads import download, reachable
 from helpers.assets.registry import Asset, AssetUnavailableError, Resolved, get
 from helpers.config import ENV_OFFLINE, offline_forced
 

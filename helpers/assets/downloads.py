@@ -1,6 +1,6 @@
 """Resumable, sha256-checked, progress-barred downloads that never hang on a dead network.
 
-    >>> from helpers.assets.download import sha256_of
+    >>> from helpers.assets.downloads import sha256_of
     >>> len(sha256_of(__file__))
     64
 """
@@ -19,11 +19,20 @@ CHUNK = 1 << 20
 
 
 class ChecksumError(RuntimeError):
-    """A file's sha256 differs from the expected one."""
+    """A file's sha256 differs from the expected one.
+
+    >>> issubclass(ChecksumError, RuntimeError)  # `download` shows one raised
+    True
+    """
 
 
 def sha256_of(path: str | os.PathLike) -> str:
-    """Return the hex sha256 of a file, read in 1 MB chunks."""
+    """Return the hex sha256 of a file, read in 1 MB chunks.
+
+    >>> import tempfile; path = Path(tempfile.mkdtemp()) / "abc.txt"; _ = path.write_text("abc")
+    >>> sha256_of(path)
+    'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad'
+    """
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         for block in iter(lambda: stream.read(CHUNK), b""):
@@ -52,6 +61,25 @@ def download(url: str, destination: str | os.PathLike, sha256: str | None = None
 
     A checksum mismatch deletes the bad file and raises `ChecksumError`; a dead network raises
     `OSError` after `timeout` seconds of silence instead of hanging.
+
+    Served here by a local web server (loopback only, no internet):
+
+    >>> import functools, tempfile, threading
+    >>> from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+    >>> folder = Path(tempfile.mkdtemp()); _ = (folder / "data.csv").write_text("a,b\\n1,2\\n")
+    >>> quiet = type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *args: None})
+    >>> server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(quiet, directory=folder))
+    >>> threading.Thread(target=server.serve_forever, daemon=True).start()
+    >>> url = f"http://127.0.0.1:{server.server_port}/data.csv"
+    >>> download(url, folder / "copy.csv", sha256=sha256_of(folder / "data.csv"), progress=False).read_text()
+    'a,b\\n1,2\\n'
+    >>> download(url, folder / "bad.csv", sha256="0" * 64, progress=False)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    helpers.assets.downloads.ChecksumError: bad.csv: sha256 ... differs from the expected 000000000000…; the bad download was deleted, run again to fetch it afresh.
+    >>> sorted(path.name for path in folder.iterdir())
+    ['copy.csv', 'data.csv']
+    >>> server.shutdown(); server.server_close()
     """
     from tqdm.auto import tqdm
 
