@@ -294,8 +294,11 @@ def quiet_fastai_if_asked() -> bool:
 
     In an executed notebook the bars only cost time; people running it keep them.
 
+    >>> from fastai.callback.core import defaults
+    >>> kept = list(defaults.callbacks)
     >>> quiet_fastai_if_asked() == flag("TQDM_DISABLE")  # the tests set TQDM_DISABLE=1
     True
+    >>> defaults.callbacks = kept  # give the bars back to later code in this process
     """
     from fastai.callback.core import defaults
     from fastai.callback.progress import ProgressCallback

@@ -158,6 +158,7 @@ def test_quiet_fastai_keeps_bars_for_people(monkeypatch):
     from fastai.callback.core import defaults
     from fastai.callback.progress import ProgressCallback
 
+    monkeypatch.setattr(defaults, "callbacks", [*defaults.callbacks, ProgressCallback])  # as a fresh kernel has
     monkeypatch.delenv("TQDM_DISABLE", raising=False)
     assert domain_images.quiet_fastai_if_asked() is False
     assert ProgressCallback in defaults.callbacks
