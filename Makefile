@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 LOCK   := requirements-lock.txt
 PYTEST_FLAGS ?= --durations=20
 
-.PHONY: install lab test lint labs lock clean
+.PHONY: install lab test lint labs lock bench clean
 
 # The venv is rebuilt only when the project or its lock changes.
 $(VENV)/.installed: pyproject.toml $(LOCK)
@@ -28,6 +28,10 @@ lint: install
 test: install lint
 	$(BIN)/python -m helpers build --check
 	$(BIN)/python -m pytest $(PYTEST_FLAGS) helpers tests solutions
+
+# Every solution notebook in smoke on seeds 0-4: times against the budgets, course checks, metric ranges.
+bench: install
+	$(BIN)/python -m helpers bench --out bench-results
 
 labs: install
 	$(BIN)/python -m helpers build

@@ -11,7 +11,6 @@ import pytest
 from helpers.config import repo_root
 from helpers.grading import cli, intake, scoring
 from helpers.grading import format as authoring
-from helpers.profile import get as get_profile
 from tests.grading.adversarial import CASES, FULL
 
 ROOT = repo_root()
@@ -90,9 +89,7 @@ def test_solution_full_marks_and_lab_zero(solution, tmp_path):
 
     assert solved["total"] == solved["max_total"] > 0, solved
     assert not solved["failed_cells"], solved["failed_cells"]
-    budget = get_profile("smoke").notebook_budget_s
-    assert solved["seconds"] <= budget, \
-        f"{solution.stem} took {solved['seconds']} s in smoke (budget {budget} s); slowest cells: {solved['slowest_cells']}"
+    # Time budgets are measured by `make bench`, never asserted here (a noisy machine is not a bug).
 
     assert untouched["total"] == 0
     for failure in untouched["failed_cells"]:
