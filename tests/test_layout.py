@@ -36,7 +36,7 @@ def module_name(path: Path) -> str:
 
 def room_of_module(name: str) -> str:
     parts = name.split(".")
-    return parts[1] if len(parts) > 2 and parts[1] in ROOMS else ("core" if parts[1] not in ROOMS else parts[1])
+    return parts[1] if len(parts) > 1 and parts[1] in ROOMS else "core"
 
 
 def helpers_imports(tree: ast.AST):

@@ -17,12 +17,13 @@ import json
 import os
 import statistics
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 from helpers.config import repo_root
+from helpers.files import scratch_folder
 from helpers.grading import format as authoring
 
 LAB_BUDGET_S, PROJECT_BUDGET_S = 60, 120
@@ -98,7 +99,7 @@ def numbers(value, prefix: str = "") -> dict[str, float]:
 def run_once(path: Path, seed: int, cell_timeout: float = 300) -> dict:
     """Execute one solution notebook in smoke with `seed`; return its time, failures and recorded numbers.
 
-    >>> import nbformat, nbformat.v4 as v4
+    >>> import nbformat, nbformat.v4 as v4, tempfile
     >>> nb = v4.new_notebook(cells=[v4.new_code_cell("SEED = 0", metadata={"tags": ["parameters"]}),
     ...     v4.new_code_cell("import helpers; helpers.start('demo', seed=SEED, report=False); helpers.record('twice', 2 * SEED)")])
     >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"; nbformat.write(nb, path)
@@ -110,18 +111,13 @@ def run_once(path: Path, seed: int, cell_timeout: float = 300) -> dict:
     from nbclient import NotebookClient
 
     nb = with_seed(nbformat.read(path, as_version=4), seed)
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    workdir = scratch_folder(f"bench-{path.stem}-{seed}")  # removed when the bench exits
     environment = {"COURSE_PROFILE": "smoke", "COURSE_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "YOLO_OFFLINE": "1",
                    "COURSE_RESULTS_DIR": str(workdir), "TQDM_DISABLE": "1", "MPLBACKEND": "Agg"}
-    saved = {key: os.environ.get(key) for key in environment}
-    os.environ.update(environment)
     started = time.perf_counter()
-    try:
+    with mock.patch.dict(os.environ, environment):  # the kernel inherits it; this process gets its own back
         NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
                        resources={"metadata": {"path": str(workdir)}}).execute()
-    finally:
-        for key, value in saved.items():
-            os.environ.pop(key, None) if value is None else os.environ.__setitem__(key, value)
     seconds = round(time.perf_counter() - started, 1)
     errors, checks = [], []
     for index, cell in enumerate(nb.cells):
