@@ -202,7 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in seeds:
             runs.append(run_once(path, seed))
             print(f"{path.stem} seed {seed}: {runs[-1]['seconds']} s, {len(runs[-1]['errors'])} failed cell(s)", flush=True)
-        rows.append(summarize(path.stem, runs))
+        rows.append({**summarize(path.stem, runs), "runs": runs})  # per-seed numbers kept in bench.json
     out = Path(options.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "bench.json").write_text(json.dumps({"seeds": seeds, "rows": rows}, indent=1))
