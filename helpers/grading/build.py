@@ -84,10 +84,11 @@ def refresh_solution(nb, name: str):
     return nb
 
 
-def lab_from_solution(solution, name: str):
+def lab_from_solution(solution, name: str, keep_course_checks: bool = False):
     """Return the student version of a solution notebook (an in-memory copy).
 
-    Instructor-only cells go, solutions are stripped from exercise cells, outputs are cleared:
+    Instructor-only cells go (course checks stay when asked: the grader's template keeps
+    them), solutions are stripped from exercise cells, outputs are cleared:
 
     >>> import nbformat.v4 as v4
     >>> solution = v4.new_notebook(cells=[
@@ -95,9 +96,13 @@ def lab_from_solution(solution, name: str):
     ...     v4.new_code_cell("assert lr == 0.1", metadata={"tags": ["instructor-only", "hidden:lr"]})])
     >>> [cell.source for cell in lab_from_solution(solution, "demo").cells]
     ['lr = ...']
+    >>> solution.cells.append(v4.new_code_cell("assert gain > 0.1", metadata={"tags": ["instructor-only"]}))
+    >>> [cell.source for cell in lab_from_solution(solution, "demo", keep_course_checks=True).cells]
+    ['lr = ...', 'assert gain > 0.1']
     """
     nb = refresh_solution(solution, name)
-    nb.cells = [cell for cell in nb.cells if not authoring.is_instructor_only(cell)]
+    nb.cells = [cell for cell in nb.cells if not authoring.is_instructor_only(cell)
+                or (keep_course_checks and authoring.is_course_check(cell))]
     for cell in nb.cells:
         exercise = authoring.tags_value(cell, "exercise")
         if cell.cell_type == "code" and exercise:

@@ -28,8 +28,8 @@ def parser() -> argparse.ArgumentParser:
     """The grader's options.
 
     >>> options = parser().parse_args(["subs/", "late/", "--out", "grades/", "--jobs", "2"])
-    >>> options.submissions, options.jobs, options.profile, options.cell_timeout
-    (['subs/', 'late/'], 2, 'smoke', 120)
+    >>> options.submissions, options.jobs, options.profile, options.cell_timeout, options.course_checks
+    (['subs/', 'late/'], 2, 'smoke', 120, False)
     """
     options = argparse.ArgumentParser(prog="helpers grade", description=__doc__.splitlines()[0])
     options.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks (one sub-folder per student works too)")
@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell before it is interrupted")
     options.add_argument("--timeout", type=float, default=600, help="seconds for a whole notebook")
     options.add_argument("--solutions", default=str(SOLUTIONS), help="folder of instructor notebooks")
+    options.add_argument("--course-checks", action="store_true",
+                         help="also run the labs' course checks (their measured effect), as CI does for the solutions")
     return options
 
 

@@ -7,7 +7,8 @@ A solution notebook marks its parts with cell tags:
   with ``# SOLUTION`` (its right-hand side becomes ``...`` in the lab).
 - ``manual:<id>`` — a markdown answer cell marked by hand; ``metadata.points`` gives its points.
 - ``uses:<id>`` — a cell that needs exercise `<id>` done; it may fail while that is open
-  (tests check that an untouched lab fails only in exercise cells and in these).
+  (tests check that an untouched lab fails only in exercise cells and in these), and the grader
+  skips it once a cell needing no more than its exercises has failed.
 - ``instructor-only`` — removed from labs; with ``hidden:<id>`` it is a hidden check of exercise
   `<id>`, with ``rubric:<id>`` the marking rubric of manual answer `<id>`.
 
@@ -48,6 +49,15 @@ def tags_value(cell, prefix: str) -> str | None:
     return None
 
 
+def needs(cell) -> list[str]:
+    """Return every exercise the cell needs: the `<id>` of each of its ``uses:<id>`` tags.
+
+    >>> needs({"metadata": {"tags": ["uses:data", "uses:head", "setup"]}}), needs({"metadata": {}})
+    (['data', 'head'], [])
+    """
+    return [tag.split(":", 1)[1] for tag in tags(cell) if tag.startswith("uses:")]
+
+
 def points(cell) -> float:
     """Return the points of an exercise or manual cell (1 when not given).
 
@@ -66,6 +76,20 @@ def is_instructor_only(cell) -> bool:
     False
     """
     return INSTRUCTOR_ONLY in tags(cell)
+
+
+def is_course_check(cell) -> bool:
+    """True for an instructor-only code cell that is neither a hidden check nor a rubric.
+
+    Course checks assert the lab's measured effect (CI and the bench run them; students never see them).
+
+    >>> is_course_check({"cell_type": "code", "metadata": {"tags": ["instructor-only"]}})
+    True
+    >>> is_course_check({"cell_type": "code", "metadata": {"tags": ["instructor-only", "hidden:head"]}})
+    False
+    """
+    return (cell["cell_type"] == "code" and is_instructor_only(cell)
+            and not tags_value(cell, "hidden") and not tags_value(cell, "rubric"))
 
 
 def exercises(nb) -> dict[str, float]:

@@ -30,7 +30,7 @@ class Lab:
     """
 
     name: str
-    template: list            # the lab's code cells, in order (nbformat cells)
+    template: list            # the lab's code cells and course checks, in order (nbformat cells)
     exercises: dict           # exercise id -> points
     manual: dict              # manual question id -> points
     hidden: dict              # exercise id -> hidden check sources
@@ -64,7 +64,7 @@ def load_labs(folder: Path = SOLUTIONS) -> dict[str, Lab]:
     for path in sorted(Path(folder).glob("*.ipynb")):
         solution = nbformat.read(path, as_version=4)
         name = solution.metadata.get("course", {}).get("lab", path.stem)
-        lab = lab_from_solution(solution, path.stem)
+        lab = lab_from_solution(solution, path.stem, keep_course_checks=True)
         labs[name] = Lab(
             name=name, template=[c for c in lab.cells if c.cell_type == "code"],
             exercises=authoring.exercises(solution), manual=authoring.manual_questions(solution),

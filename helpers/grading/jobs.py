@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from helpers.grading import format as authoring
 
@@ -28,10 +28,16 @@ class Job:
     cell_of: dict        # exercise id -> index of its cell
     owner: dict          # index of a hidden check -> its exercise id
     canaries: list       # indexes of the failing checks planted among the hidden ones
+    origin: list = field(default_factory=list)  # index of each cell in the lab's template
 
 
-def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float) -> Job:
+def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float,
+              course_checks: bool = False) -> Job:
     """Put the submission's exercise code into the lab's own cells; add hidden checks and canaries.
+
+    Course checks (the lab's measured effect) run only when asked, as CI asks for them. Each
+    cell goes with the exercises it needs (its ``uses:`` tags), so the worker can skip it once
+    one of them has failed.
 
     >>> import nbformat.v4 as v4
     >>> from helpers.grading.intake import Lab, Submission
@@ -41,11 +47,15 @@ def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float
     >>> job = build_job(lab, Submission(path=None, student="s", answers={"f": "f = lambda x: 2 * x"}), "smoke", 60, 600)
     >>> job.payload["cells"], job.cell_of, job.owner, job.canaries
     (['f = lambda x: 2 * x', 'print(f(1))'], {'f': 0}, {0: 'f'}, [1])
+    >>> job.payload["exercise"], job.payload["needs"], job.origin
+    (['f', None], [[], []], [0, 1])
     >>> job.payload["hidden"][0], job.payload["hidden"][1].startswith("assert ")
     ('assert f(2) == 4', True)
     """
-    cells, cell_of = [], {}
-    for cell in lab.template:
+    cells, cell_of, origin, needs, exercise_of = [], {}, [], [], []
+    for index, cell in enumerate(lab.template):
+        if authoring.is_course_check(cell) and not course_checks:
+            continue
         exercise = authoring.tags_value(cell, "exercise")
         if exercise:
             cell_of[exercise] = len(cells)
@@ -53,6 +63,9 @@ def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float
             cells.append(answer if answer is not None else f"raise RuntimeError('exercise {exercise}: cell missing')")
         else:
             cells.append(cell.source)
+        origin.append(index)
+        needs.append(authoring.needs(cell))
+        exercise_of.append(exercise)
     hidden, owner, canaries = [], {}, []
     checks = [(e, source) for e, sources in lab.hidden.items() for source in sources]
     for exercise, source in checks:
@@ -63,9 +76,9 @@ def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float
         canaries.append(len(hidden))
         a, b = secrets.randbelow(10**6), secrets.randbelow(10**6) + 1
         hidden.append(f"assert {a} + {b} == {a}, 'check {secrets.token_hex(4)}'")
-    payload = {"cells": cells, "hidden": hidden, "profile": profile,
+    payload = {"cells": cells, "needs": needs, "exercise": exercise_of, "hidden": hidden, "profile": profile,
                "cell_timeout": cell_timeout, "total_timeout": timeout}
-    return Job(payload=payload, cell_of=cell_of, owner=owner, canaries=canaries)
+    return Job(payload=payload, cell_of=cell_of, owner=owner, canaries=canaries, origin=origin)
 
 
 def hard_limit(job: Job) -> float:

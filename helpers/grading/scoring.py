@@ -30,6 +30,17 @@ def explain(report: dict) -> str:
     return f"{ename}: {evalue}".strip(": ") or report.get("status", "error")
 
 
+def skipped_note(cells: list[dict]) -> str:
+    """The feedback line for the cells not run because exercises they need had failed.
+
+    >>> skipped_note([{"needs": ["head"]}, {"needs": ["freeze", "head"]}])
+    '2 cells were not run because they need exercises that failed earlier (freeze, head): finish those and they will run'
+    """
+    needed = sorted({exercise for cell in cells for exercise in cell["needs"]})
+    return (f"{len(cells)} cell{'s were' if len(cells) > 1 else ' was'} not run because they need exercises "
+            f"that failed earlier ({', '.join(needed)}): finish those and they will run")
+
+
 def exercise_verdict(report: dict, job, exercise: str) -> tuple[bool, str]:
     """(passed, reason) of one exercise, from its own cell and its hidden checks.
 
@@ -63,9 +74,10 @@ def grade_submission(lab, submission, options) -> dict:
     >>> result["exercises"], result["checks"], result["failed_cells"]
     ({'f': {'score': 1.0, 'max': 1.0, 'reason': 'all checks passed'}}, ['✓ f runs'], [])
     """
-    job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout)
+    job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout,
+                    course_checks=getattr(options, "course_checks", False))
     report, failure = run_worker(job.payload, hard_limit(job))
-    result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": []}
+    result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": [], "skipped_cells": []}
     if report is not None and any(report["hidden"][i]["status"] == "ok" for i in job.canaries):
         report, failure = None, TAMPERING
     if report is None:
@@ -75,10 +87,14 @@ def grade_submission(lab, submission, options) -> dict:
         for index, cell in enumerate(report["cells"]):
             if index not in job.cell_of.values():
                 result["checks"] += CHECK_LINE.findall(cell.get("stdout", ""))
-            if cell["status"] != "ok":
-                result["failed_cells"].append({"index": index, "tags": authoring.tags(lab.template[index]),
-                                               "error": explain(cell)})
-        timed = [(cell.get("seconds", 0.0), index) for index, cell in enumerate(report["cells"])]
+            row = {"index": job.origin[index], "tags": authoring.tags(lab.template[job.origin[index]])}
+            if cell.get("ename") == "NeedsExercise":
+                result["skipped_cells"].append({**row, "needs": cell["needs"]})
+            elif cell["status"] != "ok":
+                result["failed_cells"].append({**row, "error": explain(cell)})
+        if result["skipped_cells"]:
+            result["notes"].append(skipped_note(result["skipped_cells"]))
+        timed = [(cell.get("seconds", 0.0), job.origin[index]) for index, cell in enumerate(report["cells"])]
         result["slowest_cells"] = [{"index": index, "seconds": seconds} for seconds, index in sorted(timed, reverse=True)[:3]]
     for exercise, points in lab.exercises.items():
         if submission.answers.get(exercise) is None:

@@ -64,17 +64,45 @@ def _client_class():
     return CappedClient
 
 
+def blocked_by(needs: list[str], failed: list[set]) -> set | None:
+    """The exercises that stop a cell: a set of them that an earlier failed cell needed, or None.
+
+    A cell that needs exercise ``head`` is skipped once ``head``'s own cell, or a cell that
+    needed only exercises this one needs too, has failed:
+
+    >>> blocked_by(["head", "freeze"], [{"head"}]), blocked_by(["freeze"], [{"head"}]), blocked_by([], [set()])
+    ({'head'}, None, None)
+    """
+    return next((exercises for exercises in failed if exercises and exercises <= set(needs)), None)
+
+
+def skipped(exercises: set) -> dict:
+    """The report of a cell not run because exercises it needs failed earlier.
+
+    >>> skipped({"head"})["evalue"]
+    'not run: it needs exercise head, which failed earlier'
+    """
+    names = ", ".join(sorted(exercises))
+    return {"status": "skipped", "ename": "NeedsExercise", "needs": sorted(exercises),
+            "evalue": f"not run: it needs exercise {names}, which failed earlier"}
+
+
 def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: float,
-              skip: set[int], timed_cells: int) -> tuple[list[dict], int | None]:
+              skip: set[int], timed_cells: int, needs: list | None = None,
+              exercise_of: list | None = None) -> tuple[list[dict], int | None]:
     """Execute `sources` in one kernel; return per-cell reports and the index that killed it.
 
-    Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run.
+    Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run. A cell
+    whose `needs` (exercise ids) include those of an earlier failed cell, or a failed exercise
+    cell (`exercise_of`), is skipped: an unfinished lab does not train what it cannot use.
 
     >>> import tempfile
-    >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0"], tempfile.mkdtemp(), cell_timeout=30,
-    ...                              deadline=time.monotonic() + 60, skip=set(), timed_cells=3)
+    >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0", "print(x)", "print(x + 1)"],
+    ...                              tempfile.mkdtemp(), cell_timeout=30, deadline=time.monotonic() + 60,
+    ...                              skip=set(), timed_cells=5, needs=[[], [], [], ["f"], []],
+    ...                              exercise_of=[None, None, "f", None, None])
     >>> [r["status"] for r in reports], reports[1]["stdout"], reports[2]["ename"], died_at
-    (['ok', 'ok', 'error'], '42\\n', 'ZeroDivisionError', None)
+    (['ok', 'ok', 'error', 'skipped', 'ok'], '42\\n', 'ZeroDivisionError', None)
     """
     import nbformat
     from nbclient.exceptions import DeadKernelError
@@ -93,15 +121,24 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
         kernel_name="python3", resources={"metadata": {"path": workdir}},
         on_cell_executed=on_executed, record_timing=False,
     )
+    # Only the student's cells carry needs; the guard and the hidden checks need nothing.
+    needs = list(needs or []) + [[]] * (len(sources) - len(needs or []))
+    exercise_of = list(exercise_of or []) + [None] * (len(sources) - len(exercise_of or []))
     reports: list[dict] = []
+    failed: list[set] = []  # the exercises each failed cell needed (or was)
     died_at = None
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         for index, cell in enumerate(nb.cells):
+            # An exercise cell always runs: it is the student's work, graded on its own.
+            blocked = None if exercise_of[index] else blocked_by(needs[index], failed)
             if index in skip:
                 reports.append({"status": "skipped", "ename": "KernelDied", "evalue": "this cell killed the kernel earlier"})
                 continue
             if index < timed_cells and time.monotonic() > deadline:
                 reports.append({"status": "skipped", "ename": "NotebookTimeout", "evalue": "the notebook's total time limit was reached"})
+                continue
+            if blocked:
+                reports.append(skipped(blocked))
                 continue
             started = time.monotonic()
             try:
@@ -117,6 +154,8 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
                 "evalue": str(reply.get("evalue", ""))[:300], "seconds": round(time.monotonic() - started, 2),
                 "stdout": text[:OUTPUT_CAP],
             })
+            if reports[-1]["status"] != "ok":
+                failed.append({exercise_of[index]} if exercise_of[index] else set(needs[index]))
     nbformat.validate(nb)
     return reports, died_at
 
@@ -144,7 +183,8 @@ def grade_job(job: dict) -> dict:
     skip: set[int] = set()
     notes = []
     for _attempt in range(MAX_KERNEL_RESTARTS + 1):
-        reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start)
+        reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start,
+                                     job.get("needs"), job.get("exercise"))
         if died_at is None:
             break
         notes.append(f"the kernel died in cell {died_at}; restarted and ran the notebook again without it")
