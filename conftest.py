@@ -12,7 +12,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent
 GUARD = ROOT / "tests" / "offline_guard"
-SESSION = Path(tempfile.mkdtemp(prefix="course-tests-"))
+# One folder for the whole run: pytest-xdist workers inherit the controller's (set below).
+SESSION = Path(os.environ.get("COURSE_TEST_SESSION") or tempfile.mkdtemp(prefix="course-tests-"))
+os.environ["COURSE_TEST_SESSION"] = str(SESSION)
 NETWORK_LOG = SESSION / "network-attempts.log"
 
 os.environ["COURSE_PROFILE"] = "smoke"
@@ -30,7 +32,9 @@ collect_ignore_glob = ["tests/grading/fixtures/*", "tests/offline_guard/*", "lab
 
 
 def pytest_sessionfinish(session, exitstatus):
-    """Fail the run if any process the tests started tried to reach the network."""
+    """Fail the run if any process the tests started tried to reach the network (checked once, by the controller)."""
+    if hasattr(session.config, "workerinput"):
+        return
     if NETWORK_LOG.exists() and NETWORK_LOG.read_text().strip():
         print(f"\nNetwork access attempted during the tests (must be offline):\n{NETWORK_LOG.read_text()}")
         session.exitstatus = 1
@@ -51,7 +55,10 @@ def pytest_sessionstart(session):
 
     A first run on a new machine pretrains the vision stand-in here (about 45 s); the smoke
     budget of 60 s per notebook is measured with assets cached, as a student's second run is.
+    Under pytest-xdist only the controller builds them, before its workers start.
     """
+    if hasattr(session.config, "workerinput"):
+        return
     from helpers import assets
 
     for name in assets.names():

@@ -53,18 +53,6 @@ def with_seed(nb, seed: int):
     raise ValueError("the notebook has no cell tagged 'parameters'")
 
 
-def is_course_check(cell) -> bool:
-    """True for an instructor-only code cell that is neither a hidden check nor a rubric.
-
-    >>> is_course_check({"cell_type": "code", "metadata": {"tags": ["instructor-only"]}})
-    True
-    >>> is_course_check({"cell_type": "code", "metadata": {"tags": ["instructor-only", "hidden:head"]}})
-    False
-    """
-    return (cell["cell_type"] == "code" and authoring.is_instructor_only(cell)
-            and not authoring.tags_value(cell, "hidden") and not authoring.tags_value(cell, "rubric"))
-
-
 def cell_seconds(cell) -> float:
     """Seconds a cell took, from the timestamps nbclient records in its metadata.
 
@@ -96,21 +84,26 @@ def numbers(value, prefix: str = "") -> dict[str, float]:
     return {}
 
 
-def run_once(path: Path, seed: int, cell_timeout: float = 300) -> dict:
+def run_once(path: Path, seed: int, cell_timeout: float = 300, probe: str | None = None) -> dict:
     """Execute one solution notebook in smoke with `seed`; return its time, failures and recorded numbers.
+
+    A `probe` cell, when given, runs last; the JSON it prints is returned as ``run["probe"]``
+    (``make gpu-check`` asks the kernel what it ran on this way).
 
     >>> import nbformat, nbformat.v4 as v4, tempfile
     >>> nb = v4.new_notebook(cells=[v4.new_code_cell("SEED = 0", metadata={"tags": ["parameters"]}),
     ...     v4.new_code_cell("import helpers; helpers.start('demo', seed=SEED, report=False); helpers.record('twice', 2 * SEED)")])
     >>> path = Path(tempfile.mkdtemp()) / "demo.ipynb"; nbformat.write(nb, path)
     >>> run = run_once(path, seed=3)
-    >>> run["errors"], run["numbers"]["twice"]
-    ([], 6)
+    >>> run["errors"], run["numbers"]["twice"], run["probe"]
+    ([], 6, None)
     """
     import nbformat
     from nbclient import NotebookClient
 
     nb = with_seed(nbformat.read(path, as_version=4), seed)
+    if probe:
+        nb.cells.append(nbformat.v4.new_code_cell(probe))
     workdir = scratch_folder(f"bench-{path.stem}-{seed}")  # removed when the bench exits
     environment = {"COURSE_PROFILE": "smoke", "COURSE_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "YOLO_OFFLINE": "1",
                    "COURSE_RESULTS_DIR": str(workdir), "TQDM_DISABLE": "1", "MPLBACKEND": "Agg"}
@@ -122,13 +115,15 @@ def run_once(path: Path, seed: int, cell_timeout: float = 300) -> dict:
     errors, checks = [], []
     for index, cell in enumerate(nb.cells):
         failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
-        if is_course_check(cell):
+        if authoring.is_course_check(cell):
             checks.append({"cell": index, "held": not failed})
         if failed:
             errors.append({"cell": index, "error": f"{failed[0]['ename']}: {failed[0]['evalue'][:200]}"})
     results = workdir / f"{nb.metadata.get('course', {}).get('lab', path.stem)}.results.json"
     timed = sorted(((cell_seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == "code"), reverse=True)
+    probed = "".join(o.get("text", "") for o in nb.cells[-1].get("outputs", [])) if probe else ""
     return {"seed": seed, "seconds": seconds, "errors": errors, "checks": checks,
+            "probe": json.loads(probed.strip().splitlines()[-1]) if probed.strip() else None,
             "slowest_cells": [{"cell": i, "seconds": s} for s, i in timed[:3]],
             "numbers": numbers(json.loads(results.read_text())) if results.exists() else {}}
 
