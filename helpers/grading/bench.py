@@ -26,16 +26,19 @@ from helpers.config import repo_root
 from helpers.files import scratch_folder
 from helpers.grading import format as authoring
 
-LAB_BUDGET_S, PROJECT_BUDGET_S = 60, 120
+PROJECT_FACTOR = 2  # a Zero-to-Hero project (``P…``) may take twice a lab's smoke budget
 
 
 def budget_s(notebook: str) -> int:
-    """Seconds a notebook may take in smoke: 120 for a project (``P…``), 60 for a lab.
+    """Seconds a notebook may take in smoke: the smoke profile's budget for a lab, twice it for a project.
 
     >>> budget_s("00_setup")
     60
     """
-    return PROJECT_BUDGET_S if notebook.startswith("P") else LAB_BUDGET_S
+    from helpers.profile import get
+
+    lab = get("smoke").notebook_budget_s
+    return lab * PROJECT_FACTOR if notebook.startswith("P") else lab
 
 
 def with_seed(nb, seed: int):
