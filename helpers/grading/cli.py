@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from helpers.grading import reports
+from helpers.grading import reports, sandbox
 from helpers.grading.build import SOLUTIONS
 from helpers.grading.intake import discover, load_labs, read_submission
 from helpers.grading.scoring import grade
@@ -28,8 +28,8 @@ def parser() -> argparse.ArgumentParser:
     """The grader's options.
 
     >>> options = parser().parse_args(["subs/", "late/", "--out", "grades/", "--jobs", "2"])
-    >>> options.submissions, options.jobs, options.profile, options.cell_timeout, options.course_checks
-    (['subs/', 'late/'], 2, 'smoke', 120, False)
+    >>> options.submissions, options.jobs, options.profile, options.cell_timeout, options.course_checks, options.sandbox
+    (['subs/', 'late/'], 2, 'smoke', 120, False, True)
     """
     options = argparse.ArgumentParser(prog="helpers grade", description=__doc__.splitlines()[0])
     options.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks (one sub-folder per student works too)")
@@ -39,6 +39,8 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--cell-timeout", type=float, default=120, help="seconds per cell before it is interrupted")
     options.add_argument("--timeout", type=float, default=600, help="seconds for a whole notebook")
     options.add_argument("--solutions", default=str(SOLUTIONS), help="folder of instructor notebooks")
+    options.add_argument("--no-sandbox", dest="sandbox", action="store_false",
+                         help="run student code with your own rights (no bubblewrap); written into every result")
     options.add_argument("--course-checks", action="store_true",
                          help="also run the labs' course checks (their measured effect), as CI does for the solutions")
     return options
@@ -50,14 +52,14 @@ def main(argv: list[str] | None = None) -> int:
     An unreadable notebook is graded 0 with the reason, without starting a kernel:
 
     >>> import tempfile; folder = Path(tempfile.mkdtemp()); _ = (folder / "alice.ipynb").write_text("{oops")
-    >>> main([str(folder / "alice.ipynb"), "--out", str(folder / "grades")])  # doctest: +ELLIPSIS
-    alice: 0/0  (not a readable notebook (invalid JSON: ...))
+    >>> main([str(folder / "alice.ipynb"), "--out", str(folder / "grades"), "--no-sandbox"])  # doctest: +ELLIPSIS
+    alice: 0/0  (not a readable notebook (invalid JSON: ...); graded without the sandbox (--no-sandbox))
     Graded 1 submission(s) in ... s → .../grades/grades.csv
     0
     >>> sorted(path.name for path in (folder / "grades").iterdir())
     ['alice', 'grades.csv', 'manual_review.md']
     >>> (folder / "empty").mkdir()
-    >>> main([str(folder / "empty"), "--out", str(folder / "grades")])  # doctest: +ELLIPSIS
+    >>> main([str(folder / "empty"), "--out", str(folder / "grades"), "--no-sandbox"])  # doctest: +ELLIPSIS
     No notebooks found in .../empty
     1
     """
@@ -66,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
     from helpers.profile import get
 
     get(options.profile)  # an unknown profile fails here, with the valid names
+    refused = sandbox.unavailable() if options.sandbox else None
+    if refused:
+        print(f"Not grading: {refused}.")
+        return 2
     labs = load_labs(Path(options.solutions))
     pairs = discover(options.submissions)
     if not pairs:
@@ -79,8 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     def one(submission):
         result = grade(submission, labs, options)
         reports.write_student(out, result)  # written at once: an interrupted batch keeps it
-        print(f"{result['student']}: {result['total']:g}/{result['max_total']:g}"
-              + (f"  ({result['problem']})" if result["problem"] else ""), flush=True)
+        problem = reports.problem_text(result)
+        print(f"{result['student']}: {result['total']:g}/{result['max_total']:g}" + (f"  ({problem})" if problem else ""),
+              flush=True)
         return result
 
     with ThreadPoolExecutor(max_workers=max(1, options.jobs)) as pool:

@@ -11,6 +11,16 @@ import json
 from pathlib import Path
 
 
+def problem_text(result: dict) -> str:
+    """The CSV's ``problem`` cell: why the file could not be graded, and whether it ran unsandboxed.
+
+    >>> problem_text({"problem": "", "sandbox": "off"}), problem_text({"problem": "empty", "sandbox": "bubblewrap"})
+    ('graded without the sandbox (--no-sandbox)', 'empty')
+    """
+    parts = [result["problem"], "graded without the sandbox (--no-sandbox)" if result.get("sandbox") == "off" else ""]
+    return "; ".join(part for part in parts if part)
+
+
 def gradescope(result: dict) -> dict:
     """Return `result` in Gradescope's results.json format.
 
@@ -51,6 +61,7 @@ def feedback(result: dict) -> str:
     <BLANKLINE>
     ⚠️ Your submission could not be graded: the file is empty.
     <BLANKLINE>
+    Note: graded without the sandbox (--no-sandbox)
     <BLANKLINE>
     | exercise | points | result |
     |---|---|---|
@@ -106,7 +117,7 @@ def write_batch(out: Path, results: list[dict]) -> None:
     >>> write_batch(out, [result])
     >>> print((out / "grades.csv").read_text(), end="")
     student,lab,f,total,max_total,manual_max,problem,file
-    alice,demo,0.0,0.0,1.0,2.0,the file is empty,alice.ipynb
+    alice,demo,0.0,0.0,1.0,2.0,the file is empty; graded without the sandbox (--no-sandbox),alice.ipynb
     >>> (out / "manual_review.md").read_text().splitlines()[2]
     '## alice — demo — why (2 points)'
     """
@@ -124,7 +135,7 @@ def write_batch(out: Path, results: list[dict]) -> None:
             scores = {(f"{r['lab']}/{e}" if several else e): i["score"] for e, i in r["exercises"].items()}
             writer.writerow([r["student"], r["lab"], *[scores.get(c, "") for c in columns],
                              r["total"], r["max_total"], sum(i["max"] for i in r["manual"].values()),
-                             r["problem"], r["file"]])
+                             problem_text(r), r["file"]])
     lines = ["# Answers to mark by hand", ""]
     for r in sorted(results, key=lambda r: r["student"]):
         for question, item in r["manual"].items():

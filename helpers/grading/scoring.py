@@ -13,6 +13,7 @@ from helpers.grading import format as authoring
 from helpers.grading.jobs import build_job, hard_limit
 from helpers.grading.runner import run_worker
 
+NO_SANDBOX = "graded without the sandbox (--no-sandbox)"
 CHECK_LINE = re.compile(r"^[✓✗] .*$", re.MULTILINE)
 TAMPERING = ("tampering detected: the kernel did not run the grader's checks faithfully "
              "(an input or AST transformer, or a patched IPython); the instructor should look at it")
@@ -75,7 +76,7 @@ def grade_submission(lab, submission, options) -> dict:
     ({'f': {'score': 1.0, 'max': 1.0, 'reason': 'all checks passed'}}, ['✓ f runs'], [])
     """
     job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout,
-                    course_checks=getattr(options, "course_checks", False))
+                    course_checks=getattr(options, "course_checks", False), sandbox=getattr(options, "sandbox", False))
     report, failure = run_worker(job.payload, hard_limit(job))
     result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": [], "skipped_cells": []}
     if report is not None and any(report["hidden"][i]["status"] == "ok" for i in job.canaries):
@@ -113,8 +114,8 @@ def grade(submission, labs: dict, options) -> dict:
     >>> from pathlib import Path
     >>> from helpers.grading.intake import Submission
     >>> row = grade(Submission(Path("bob.ipynb"), "bob", problem="not a readable notebook"), {}, None)
-    >>> row["student"], row["total"], row["max_total"], row["notes"]
-    ('bob', 0, 0, ['not a readable notebook'])
+    >>> row["student"], row["total"], row["max_total"], row["notes"], row["sandbox"]
+    ('bob', 0, 0, ['not a readable notebook', 'graded without the sandbox (--no-sandbox)'], 'off')
     """
     started = time.monotonic()
     lab = labs.get(submission.lab) if submission.lab else None
@@ -128,8 +129,11 @@ def grade(submission, labs: dict, options) -> dict:
     exercises = lab.exercises if lab else {}
     for exercise, points in exercises.items():
         result["exercises"].setdefault(exercise, {"score": 0.0, "max": points, "reason": result["notes"][0] if result["notes"] else "not graded"})
+    sandboxed = bool(getattr(options, "sandbox", False))
+    if not sandboxed:
+        result["notes"].append(NO_SANDBOX)
     result.update(
-        student=submission.student, lab=submission.lab or "", file=str(submission.path),
+        sandbox="bubblewrap" if sandboxed else "off", student=submission.student, lab=submission.lab or "", file=str(submission.path),
         problem=submission.problem or "", seconds=round(time.monotonic() - started, 1),
         total=sum(e["score"] for e in result["exercises"].values()),
         max_total=sum(e["max"] for e in result["exercises"].values()),

@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 from helpers.files import scratch_folder
 
@@ -89,12 +90,13 @@ def skipped(exercises: set) -> dict:
 
 def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: float,
               skip: set[int], timed_cells: int, needs: list | None = None,
-              exercise_of: list | None = None) -> tuple[list[dict], int | None]:
+              exercise_of: list | None = None, sandboxed: bool = False) -> tuple[list[dict], int | None]:
     """Execute `sources` in one kernel; return per-cell reports and the index that killed it.
 
     Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run. A cell
     whose `needs` (exercise ids) include those of an earlier failed cell, or a failed exercise
     cell (`exercise_of`), is skipped: an unfinished lab does not train what it cannot use.
+    `sandboxed` starts the kernel inside bubblewrap (`helpers.grading.sandbox`).
 
     >>> import tempfile
     >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0", "print(x)", "print(x + 1)"],
@@ -115,12 +117,18 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     def on_executed(cell, cell_index, execute_reply):
         replies[cell_index] = execute_reply["content"] if execute_reply else {"status": "error"}
 
+    km = None
+    if sandboxed:
+        from helpers.grading.sandbox import kernel_manager
+
+        km = kernel_manager(Path(workdir), scratch_folder(f"kernel-comm-{time.monotonic_ns()}"))
     client = _client_class()(
-        nb, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
+        nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran over {cell_timeout:.0f} s and was interrupted"},
         kernel_name="python3", resources={"metadata": {"path": workdir}},
         on_cell_executed=on_executed, record_timing=False,
     )
+    client.owns_km = True  # shut the sandboxed kernel down at the end, as nbclient does with its own
     # Only the student's cells carry needs; the guard and the hidden checks need nothing.
     needs = list(needs or []) + [[]] * (len(sources) - len(needs or []))
     exercise_of = list(exercise_of or []) + [None] * (len(sources) - len(exercise_of or []))
@@ -184,7 +192,7 @@ def grade_job(job: dict) -> dict:
     notes = []
     for _attempt in range(MAX_KERNEL_RESTARTS + 1):
         reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start,
-                                     job.get("needs"), job.get("exercise"))
+                                     job.get("needs"), job.get("exercise"), job.get("sandbox", False))
         if died_at is None:
             break
         notes.append(f"the kernel died in cell {died_at}; restarted and ran the notebook again without it")

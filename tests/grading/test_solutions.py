@@ -6,11 +6,13 @@ import pytest
 
 from helpers.config import repo_root
 from helpers.grading import format as authoring
-from helpers.grading import intake, reports, scoring
+from helpers.grading import intake, reports, sandbox, scoring
 
 ROOT = repo_root()
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
-OPTIONS = Namespace(profile="smoke", cell_timeout=120, timeout=600, course_checks=False)
+# Sandboxed wherever bubblewrap works (CI installs it); tests/grading/test_sandbox.py says when it does not.
+OPTIONS = Namespace(profile="smoke", cell_timeout=120, timeout=600, course_checks=False,
+                    sandbox=sandbox.unavailable() is None)
 WITH_COURSE_CHECKS = Namespace(**{**vars(OPTIONS), "course_checks": True})
 
 

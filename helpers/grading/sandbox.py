@@ -1,0 +1,111 @@
+"""One bubblewrap sandbox per graded kernel: its own PID, network and IPC namespaces, no way out.
+
+The kernel sees a read-only view of the system, the Python environment, the course package
+(`helpers/` only: no `solutions/`, no instructor notebooks) and the asset cache, plus its own
+writable work folder. It does not see the home directory, the submissions, the output folder or
+the grader's processes (so not the report's signing key, which stays in the worker). It has no
+network: the worker talks to it over IPC sockets in a folder bound into the sandbox. Every
+process it starts lives in its PID namespace, which ends with the kernel (``--die-with-parent``).
+
+    >>> argv = kernel_argv(Path("/tmp/work"), Path("/tmp/comm"))
+    >>> argv[0], "--unshare-all" in argv, "--die-with-parent" in argv, argv[-2:]
+    ('bwrap', True, True, ['-f', '{connection_file}'])
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from helpers.config import cache_dir
+
+INSTALL = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) or grade with --no-sandbox"
+SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/etc", "/sys")
+
+
+def unavailable() -> str | None:
+    """Why no sandbox can run here (one line with the fix), or None when bubblewrap works.
+
+    >>> unavailable() is None or "bubblewrap" in unavailable()
+    True
+    """
+    if not sys.platform.startswith("linux"):
+        return f"the grading sandbox needs Linux (this is {sys.platform}): grade in a Linux container or with --no-sandbox"
+    if shutil.which("bwrap") is None:
+        return f"bubblewrap (bwrap) is not installed: {INSTALL}"
+    trial = subprocess.run(["bwrap", "--unshare-all", "--die-with-parent", *read_only(SYSTEM), "--proc", "/proc",
+                            "--dev", "/dev", "true"], capture_output=True, text=True)
+    if trial.returncode != 0:
+        return f"bubblewrap cannot create namespaces here ({trial.stderr.strip()[:120]}): {INSTALL}"
+    return None
+
+
+def read_only(paths) -> list[str]:
+    """``--ro-bind`` arguments for the paths that exist, each at its own place.
+
+    >>> read_only(["/usr", "/no/such/folder"])
+    ['--ro-bind', '/usr', '/usr']
+    """
+    arguments = []
+    for path in dict.fromkeys(str(p) for p in paths):
+        if Path(path).exists():
+            arguments += ["--ro-bind", path, path]
+    return arguments
+
+
+def visible_paths() -> list[Path]:
+    """What the kernel may read: the system, the interpreter and its environment, `helpers/`, the asset cache.
+
+    >>> paths = visible_paths()
+    >>> Path(sys.prefix) in paths, any(p.name == "solutions" for p in paths)
+    (True, False)
+    """
+    import helpers
+
+    package = Path(helpers.__file__).resolve().parent
+    return [*map(Path, SYSTEM), Path(sys.base_prefix), Path(sys.prefix), package, cache_dir()]
+
+
+def kernel_argv(workdir: Path, comm: Path) -> list[str]:
+    """The kernel's command line: ipykernel inside bubblewrap, with `workdir` and `comm` writable.
+
+    >>> argv = kernel_argv(Path("/tmp/work"), Path("/tmp/comm"))
+    >>> argv[argv.index("--chdir") + 1], "--cap-drop" in argv
+    ('/tmp/work', True)
+    """
+    return [
+        "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+        *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        "--bind", str(workdir), str(workdir), "--bind", str(comm), str(comm), "--chdir", str(workdir),
+        "--setenv", "HOME", str(workdir), "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
+        # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.
+        "--unsetenv", "JPY_PARENT_PID",
+        str(Path(sys.executable)), "-m", "ipykernel_launcher", "-f", "{connection_file}",
+    ]
+
+
+def kernel_manager(workdir: Path, comm: Path):
+    """An nbclient-ready `AsyncKernelManager` for the sandboxed kernel, talking to it over IPC.
+
+    >>> import tempfile
+    >>> km = kernel_manager(Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()))
+    >>> km.transport, km.kernel_name
+    ('ipc', 'course-sandbox')
+    """
+    import json
+
+    from jupyter_client import AsyncKernelManager
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    specs = comm / "kernelspecs"
+    (specs / "course-sandbox").mkdir(parents=True, exist_ok=True)
+    (specs / "course-sandbox" / "kernel.json").write_text(json.dumps(
+        # The kernel's process is bwrap, which does not pass SIGINT on: interrupt by message instead.
+        {"argv": kernel_argv(workdir, comm), "display_name": "course sandbox", "language": "python",
+         "interrupt_mode": "message"}))
+    os.chmod(comm, 0o700)
+    return AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]),
+                         transport="ipc", ip=str(comm / "kernel"), connection_file=str(comm / "connection.json"))

@@ -1,0 +1,58 @@
+"""The grading sandbox: what a kernel inside it can see and reach, and what the grader does without one."""
+
+import csv
+import json
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from unittest import mock
+
+import pytest
+
+from helpers.config import repo_root
+from helpers.grading import cli, sandbox
+from helpers.grading.worker import run_cells
+
+WHY = sandbox.unavailable()
+needs_bwrap = pytest.mark.skipif(WHY is not None, reason=f"no sandbox here: {WHY}")
+MARKER = "317.25"  # a sleep no other process on the machine runs
+
+
+@needs_bwrap
+def test_a_sandboxed_kernel_sees_no_solutions_no_network_and_takes_its_processes_with_it():
+    cells = [
+        f"import os, socket, subprocess\nprint(os.getpid(), sorted(os.listdir({str(repo_root())!r})))",
+        "try:\n    socket.create_connection(('8.8.8.8', 53), timeout=2)\n    print('online')\n"
+        "except OSError as error:\n    print('offline', error.errno)",
+        f"subprocess.Popen(['sleep', '{MARKER}'], start_new_session=True); print('started')",
+    ]
+    workdir = tempfile.mkdtemp()
+    reports, died_at = run_cells(cells, workdir, cell_timeout=60, deadline=time.monotonic() + 120, skip=set(),
+                                 timed_cells=len(cells), sandboxed=True)
+    assert died_at is None and [r["status"] for r in reports] == ["ok"] * 3, reports
+    pid, listing = reports[0]["stdout"].split(" ", 1)
+    assert int(pid) < 10, "the kernel should have its own PID namespace"
+    assert "solutions" not in listing and "labs" not in listing and "helpers" in listing, listing
+    assert reports[1]["stdout"].startswith("offline"), reports[1]["stdout"]
+    time.sleep(5)
+    survivors = subprocess.run(["pgrep", "-f", f"sleep {MARKER}"], capture_output=True, text=True).stdout.split()
+    assert not survivors, f"a process started by the kernel outlived it: {survivors}"
+
+
+def test_without_a_sandbox_the_grader_refuses_with_the_fix(tmp_path, capsys):
+    (tmp_path / "alice.ipynb").write_text("{}")
+    with mock.patch.object(sandbox, "unavailable", return_value="bubblewrap (bwrap) is not installed: install it"):
+        assert cli.main([str(tmp_path / "alice.ipynb"), "--out", str(tmp_path / "grades")]) == 2
+    assert "Not grading: bubblewrap (bwrap) is not installed" in capsys.readouterr().out
+    assert not (tmp_path / "grades").exists()
+
+
+def test_no_sandbox_is_written_into_every_result(tmp_path):
+    (tmp_path / "alice.ipynb").write_text("{oops")
+    assert cli.main([str(tmp_path / "alice.ipynb"), "--out", str(tmp_path / "grades"), "--no-sandbox"]) == 0
+    with open(tmp_path / "grades" / "grades.csv") as stream:
+        row = next(csv.DictReader(stream))
+    assert "graded without the sandbox (--no-sandbox)" in row["problem"]
+    assert json.loads((tmp_path / "grades" / "alice" / "grading.json").read_text())["sandbox"] == "off"
+    assert Path(tmp_path / "grades" / "alice" / "feedback.md").exists()
