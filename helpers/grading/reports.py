@@ -10,6 +10,8 @@ import csv
 import json
 from pathlib import Path
 
+from helpers.grading.scoring import NO_SANDBOX
+
 
 def problem_text(result: dict) -> str:
     """The CSV's ``problem`` cell: why the file could not be graded, and whether it ran unsandboxed.
@@ -17,7 +19,7 @@ def problem_text(result: dict) -> str:
     >>> problem_text({"problem": "", "sandbox": "off"}), problem_text({"problem": "empty", "sandbox": "bubblewrap"})
     ('graded without the sandbox (--no-sandbox)', 'empty')
     """
-    parts = [result["problem"], "graded without the sandbox (--no-sandbox)" if result.get("sandbox") == "off" else ""]
+    parts = [result["problem"], NO_SANDBOX if result.get("sandbox") == "off" else ""]
     return "; ".join(part for part in parts if part)
 
 
