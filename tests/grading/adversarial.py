@@ -50,6 +50,41 @@ def lab_cell(exercise: str) -> str:
     return next(c.source for c in lab().cells if f"exercise:{exercise}" in c.metadata.get("tags", []))
 
 
+READ_SOLUTIONS = '''
+import json, pathlib
+import helpers
+try:
+    notebook = pathlib.Path(helpers.__file__).resolve().parents[1] / "solutions" / "00_setup.ipynb"
+    for cell in json.loads(notebook.read_text())["cells"]:
+        if "exercise:steps" in cell["metadata"].get("tags", []):
+            exec("".join(cell["source"]))
+except OSError:
+    pass
+'''
+
+READ_CLASSMATE = '''
+import glob, json
+for path in glob.glob("/tmp/pytest-of-*/**/full_solution.ipynb", recursive=True)[:1]:
+    for cell in json.load(open(path))["cells"]:
+        if "exercise:steps" in cell["metadata"].get("tags", []):
+            exec("".join(cell["source"]))
+'''
+
+DETACHED_MARKER = "98.75"  # `sleep 98.75`: no other process on the machine runs it
+DETACHED = f"import subprocess\nsubprocess.Popen(['sleep', '{DETACHED_MARKER}'], start_new_session=True)\n"
+
+LYING_INT = '''
+class Always(int):
+    def __eq__(self, other):
+        return True
+    __hash__ = int.__hash__
+
+
+def optimizer_steps(n_examples, batch_size, epochs):
+    return Always(0)
+'''
+
+
 def with_public_checks_faked():
     nb = lab()
     for cell in nb.cells:
@@ -138,6 +173,7 @@ class Case:
     make: object = None          # () -> notebook; or None with `fixture`
     fixture: str | None = None   # a file in fixtures/adversarial/
     problem: str = ""            # a word the problem column must contain
+    sandbox_only: bool = False   # the expected score holds only inside the grading sandbox
 
     def write(self, folder: Path) -> Path:
         path = folder / f"{self.name}.ipynb"
@@ -192,5 +228,14 @@ CASES = [
          lambda: answer(lab(), "steps", AST_STRIPPER + lab_cell("steps"))),
     Case("swallow_errors", 0, "a custom exception handler hides errors",
          lambda: answer(lab(), "steps", SWALLOW + lab_cell("steps"))),
+    # Attacks inside an exercise cell (the grader keeps those cells): the sandbox must stop them.
+    Case("reads_solutions", 2, "steps cell runs the instructor's answer, found through helpers.__file__; device solved",
+         lambda: answer(solved("device"), "steps", lab_cell("steps") + READ_SOLUTIONS), sandbox_only=True),
+    Case("reads_classmate", 2, "steps cell searches /tmp for a classmate's solved notebook; device solved",
+         lambda: answer(solved("device"), "steps", lab_cell("steps") + READ_CLASSMATE), sandbox_only=True),
+    Case("detached_process", FULL, "starts a detached process that would outlive its kernel; answers correct",
+         lambda: answer(solved("device"), "steps", DETACHED + solved_code("steps"))),
+    Case("lying_int", 2, "steps returns an int subclass equal to everything; device solved",
+         lambda: answer(solved("device"), "steps", LYING_INT)),
 ]
 

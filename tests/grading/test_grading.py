@@ -2,6 +2,8 @@
 
 import csv
 import json
+import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -10,7 +12,7 @@ import pytest
 from helpers.config import repo_root
 from helpers.grading import cli, sandbox
 from helpers.grading import format as authoring
-from tests.grading.adversarial import CASES, FULL
+from tests.grading.adversarial import CASES, DETACHED_MARKER, FULL
 
 ROOT = repo_root()
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
@@ -35,11 +37,21 @@ def corpus(tmp_path_factory):
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 def test_adversarial_case_scores_as_expected(corpus, case):
+    if case.sandbox_only and sandbox.unavailable():
+        pytest.skip(f"{case.name} is stopped only by the grading sandbox: {sandbox.unavailable()}")
     row = read_grades(corpus)[case.name]
     assert float(row["total"]) == case.expected, f"{case.name} ({case.why}): {row}"
     assert case.problem in row["problem"]
     if not case.problem:
         assert float(row["max_total"]) == FULL
+
+
+def test_no_process_of_a_submission_outlives_the_batch(corpus):
+    if sandbox.unavailable():
+        pytest.skip(f"only the grading sandbox ends a submission's detached processes: {sandbox.unavailable()}")
+    time.sleep(5)
+    survivors = subprocess.run(["pgrep", "-f", f"sleep {DETACHED_MARKER}"], capture_output=True, text=True).stdout.split()
+    assert not survivors, f"processes started by a submission are still alive: {survivors}"
 
 
 def test_corpus_has_at_least_15_kinds():
