@@ -78,7 +78,8 @@ def kernel_argv(workdir: Path, comm: Path) -> list[str]:
     """
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+        # A private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
+        "--tmpfs", "/tmp", *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
         "--bind", str(workdir), str(workdir), "--bind", str(comm), str(comm), "--chdir", str(workdir),
         "--setenv", "HOME", str(workdir), "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
         # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.

@@ -2,6 +2,7 @@
 
 import csv
 import json
+import os
 import subprocess
 import tempfile
 import time
@@ -26,11 +27,15 @@ def test_a_sandboxed_kernel_sees_no_solutions_no_network_and_takes_its_processes
         "try:\n    socket.create_connection(('8.8.8.8', 53), timeout=2)\n    print('online')\n"
         "except OSError as error:\n    print('offline', error.errno)",
         f"subprocess.Popen(['sleep', '{MARKER}'], start_new_session=True); print('started')",
+        "print(open(os.path.join(os.environ['COURSE_CACHE'], 'marker.txt')).read())",
     ]
-    workdir = tempfile.mkdtemp()
-    reports, died_at = run_cells(cells, workdir, cell_timeout=60, deadline=time.monotonic() + 120, skip=set(),
-                                 timed_cells=len(cells), sandboxed=True)
-    assert died_at is None and [r["status"] for r in reports] == ["ok"] * 3, reports
+    workdir, cache = tempfile.mkdtemp(), tempfile.mkdtemp()  # both under /tmp, as in a fresh CI clone
+    Path(cache, "marker.txt").write_text("the cache is visible")
+    with mock.patch.dict(os.environ, {"COURSE_CACHE": cache}):
+        reports, died_at = run_cells(cells, workdir, cell_timeout=60, deadline=time.monotonic() + 120, skip=set(),
+                                     timed_cells=len(cells), sandboxed=True)
+    assert died_at is None and [r["status"] for r in reports] == ["ok"] * 4, reports
+    assert reports[3]["stdout"].strip() == "the cache is visible"
     pid, listing = reports[0]["stdout"].split(" ", 1)
     assert int(pid) < 10, "the kernel should have its own PID namespace"
     assert "solutions" not in listing and "labs" not in listing and "helpers" in listing, listing
