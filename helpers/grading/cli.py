@@ -21,15 +21,18 @@ from pathlib import Path
 from helpers.grading import reports, sandbox
 from helpers.grading.build import SOLUTIONS
 from helpers.grading.intake import discover, load_labs, read_submission
+from helpers.grading.limits import Limits, gib, parse_size
 from helpers.grading.scoring import grade
 
 
 def parser() -> argparse.ArgumentParser:
     """The grader's options.
 
-    >>> options = parser().parse_args(["subs/", "late/", "--out", "grades/", "--jobs", "2"])
+    >>> options = parser().parse_args(["subs/", "late/", "--out", "grades/", "--jobs", "2", "--memory", "3G"])
     >>> options.submissions, options.jobs, options.profile, options.cell_timeout, options.course_checks, options.sandbox
     (['subs/', 'late/'], 2, 'smoke', 120, False, True)
+    >>> options.memory, options.processes, options.disk
+    (3221225472, 512, 2147483648)
     """
     options = argparse.ArgumentParser(prog="helpers grade", description=__doc__.splitlines()[0])
     options.add_argument("submissions", nargs="+", help="notebooks, or folders of notebooks (one sub-folder per student works too)")
@@ -41,6 +44,12 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--solutions", default=str(SOLUTIONS), help="folder of instructor notebooks")
     options.add_argument("--no-sandbox", dest="sandbox", action="store_false",
                          help="run student code with your own rights (no bubblewrap); written into every result")
+    options.add_argument("--memory", type=parse_size, default=None,
+                         help="memory per sandboxed kernel, e.g. 4G (default: 3/4 of the RAM shared by --jobs, at most 8G)")
+    options.add_argument("--processes", type=int, default=Limits.processes,
+                         help=f"processes and threads per sandboxed kernel (default {Limits.processes})")
+    options.add_argument("--disk", type=parse_size, default=Limits.disk,
+                         help=f"bytes a sandboxed kernel may write, in its work folder and in /tmp each (default {gib(Limits.disk)})")
     options.add_argument("--course-checks", action="store_true",
                          help="also run the labs' course checks (their measured effect), as CI does for the solutions")
     return options
@@ -72,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         print(f"Not grading: {refused}.")
         return 2
+    if options.memory is None:
+        options.memory = Limits.default(options.jobs).memory
     labs = load_labs(Path(options.solutions))
     pairs = discover(options.submissions)
     if not pairs:

@@ -32,12 +32,12 @@ class Job:
 
 
 def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float,
-              course_checks: bool = False, sandbox: bool = False) -> Job:
+              course_checks: bool = False, sandbox: bool = False, limits: dict | None = None) -> Job:
     """Put the submission's exercise code into the lab's own cells; add hidden checks and canaries.
 
     Course checks (the lab's measured effect) run only when asked, as CI asks for them. Each
     cell goes with the exercises it needs (its ``uses:`` tags), so the worker can skip it once
-    one of them has failed.
+    one of them has failed. `limits` (`helpers.grading.limits.Limits.as_dict()`) bound a sandboxed kernel.
 
     >>> import nbformat.v4 as v4
     >>> from helpers.grading.intake import Lab, Submission
@@ -77,7 +77,7 @@ def build_job(lab, submission, profile: str, cell_timeout: float, timeout: float
         a, b = secrets.randbelow(10**6), secrets.randbelow(10**6) + 1
         hidden.append(f"assert {a} + {b} == {a}, 'check {secrets.token_hex(4)}'")
     payload = {"cells": cells, "needs": needs, "exercise": exercise_of, "hidden": hidden, "profile": profile,
-               "cell_timeout": cell_timeout, "total_timeout": timeout, "sandbox": sandbox}
+               "cell_timeout": cell_timeout, "total_timeout": timeout, "sandbox": sandbox, "limits": limits}
     return Job(payload=payload, cell_of=cell_of, owner=owner, canaries=canaries, origin=origin)
 
 

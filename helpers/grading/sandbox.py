@@ -37,7 +37,7 @@ def unavailable() -> str | None:
     if shutil.which("bwrap") is None:
         return f"bubblewrap (bwrap) is not installed: {INSTALL}"
     trial = subprocess.run(["bwrap", "--unshare-all", "--die-with-parent", *read_only(SYSTEM), "--proc", "/proc",
-                            "--dev", "/dev", "true"], capture_output=True, text=True)
+                            "--dev", "/dev", "--size", str(2**20), "--tmpfs", "/tmp", "true"], capture_output=True, text=True)
     if trial.returncode != 0:
         return f"bubblewrap cannot create namespaces here ({trial.stderr.strip()[:120]}): {INSTALL}"
     return None
@@ -69,8 +69,22 @@ def visible_paths() -> list[Path]:
     return [*map(Path, SYSTEM), Path(sys.base_prefix), Path(sys.prefix), package, cache_dir()]
 
 
-def kernel_argv(workdir: Path, comm: Path) -> list[str]:
-    """The kernel's command line: ipykernel inside bubblewrap, with `workdir` and `comm` writable.
+def writable(workdir: Path, disk: int) -> list[str]:
+    """A private ``/tmp`` and `workdir` of at most `disk` bytes each: tmpfs mounts, gone with the kernel.
+
+    >>> writable(Path("/tmp/work"), 2**30)
+    ['--size', '1073741824', '--tmpfs', '/tmp', '--dir', '/tmp/work']
+    >>> writable(Path("/srv/work"), 2**30)[4:]
+    ['--size', '1073741824', '--tmpfs', '/srv/work']
+    """
+    arguments = ["--size", str(disk), "--tmpfs", "/tmp"]
+    if Path("/tmp") in workdir.parents:
+        return arguments + ["--dir", str(workdir)]
+    return arguments + ["--size", str(disk), "--tmpfs", str(workdir)]
+
+
+def kernel_argv(workdir: Path, comm: Path, disk: int = 2**31) -> list[str]:
+    """The kernel's command line: ipykernel inside bubblewrap, `workdir` (a tmpfs of `disk` bytes) and `comm` writable.
 
     >>> argv = kernel_argv(Path("/tmp/work"), Path("/tmp/comm"))
     >>> argv[argv.index("--chdir") + 1], "--cap-drop" in argv
@@ -78,9 +92,9 @@ def kernel_argv(workdir: Path, comm: Path) -> list[str]:
     """
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
-        # A private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
-        "--tmpfs", "/tmp", *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
-        "--bind", str(workdir), str(workdir), "--bind", str(comm), str(comm), "--chdir", str(workdir),
+        # The private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
+        *writable(workdir, disk), *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
+        "--bind", str(comm), str(comm), "--chdir", str(workdir),
         "--setenv", "HOME", str(workdir), "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
         # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.
         "--unsetenv", "JPY_PARENT_PID",
@@ -88,14 +102,20 @@ def kernel_argv(workdir: Path, comm: Path) -> list[str]:
     ]
 
 
-def kernel_manager(workdir: Path, comm: Path):
+def kernel_manager(workdir: Path, comm: Path, limits=None, group=None):
     """An nbclient-ready `AsyncKernelManager` for the sandboxed kernel, talking to it over IPC.
+
+    The kernel runs under `limits` (`helpers.grading.limits`): in cgroup `group` when there is
+    one, under rlimits otherwise.
 
     >>> import tempfile
     >>> km = kernel_manager(Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()))
     >>> km.transport, km.kernel_name
     ('ipc', 'course-sandbox')
     """
+    from helpers.grading.limits import Limits, wrap
+
+    limits = limits or Limits()
     import json
 
     from jupyter_client import AsyncKernelManager
@@ -105,7 +125,7 @@ def kernel_manager(workdir: Path, comm: Path):
     (specs / "course-sandbox").mkdir(parents=True, exist_ok=True)
     (specs / "course-sandbox" / "kernel.json").write_text(json.dumps(
         # The kernel's process is bwrap, which does not pass SIGINT on: interrupt by message instead.
-        {"argv": kernel_argv(workdir, comm), "display_name": "course sandbox", "language": "python",
+        {"argv": wrap(kernel_argv(workdir, comm, limits.disk), limits, group), "display_name": "course sandbox", "language": "python",
          "interrupt_mode": "message"}))
     os.chmod(comm, 0o700)
     return AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]),

@@ -62,6 +62,18 @@ def exercise_verdict(report: dict, job, exercise: str) -> tuple[bool, str]:
     return True, "all checks passed"
 
 
+def limits_of(options) -> dict | None:
+    """The resource limits a sandboxed kernel gets, from the grader's options (None: the defaults).
+
+    >>> from types import SimpleNamespace
+    >>> limits_of(SimpleNamespace(memory=2**30, processes=64, disk=2**29)), limits_of(SimpleNamespace())
+    ({'memory': 1073741824, 'processes': 64, 'disk': 536870912}, None)
+    """
+    if getattr(options, "memory", None) is None:
+        return None
+    return {"memory": options.memory, "processes": options.processes, "disk": options.disk}
+
+
 def grade_submission(lab, submission, options) -> dict:
     """Execute one valid submission and score each exercise.
 
@@ -76,7 +88,8 @@ def grade_submission(lab, submission, options) -> dict:
     ({'f': {'score': 1.0, 'max': 1.0, 'reason': 'all checks passed'}}, ['✓ f runs'], [])
     """
     job = build_job(lab, submission, options.profile, options.cell_timeout, options.timeout,
-                    course_checks=getattr(options, "course_checks", False), sandbox=getattr(options, "sandbox", False))
+                    course_checks=getattr(options, "course_checks", False), sandbox=getattr(options, "sandbox", False),
+                    limits=limits_of(options))
     report, failure = run_worker(job.payload, hard_limit(job))
     result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": [], "skipped_cells": []}
     if report is not None and any(report["hidden"][i]["status"] == "ok" for i in job.canaries):
@@ -133,7 +146,7 @@ def grade(submission, labs: dict, options) -> dict:
     if not sandboxed:
         result["notes"].append(NO_SANDBOX)
     result.update(
-        sandbox="bubblewrap" if sandboxed else "off", student=submission.student, lab=submission.lab or "", file=str(submission.path),
+        sandbox="bubblewrap" if sandboxed else "off", limits=limits_of(options) if sandboxed else None, student=submission.student, lab=submission.lab or "", file=str(submission.path),
         problem=submission.problem or "", seconds=round(time.monotonic() - started, 1),
         total=sum(e["score"] for e in result["exercises"].values()),
         max_total=sum(e["max"] for e in result["exercises"].values()),

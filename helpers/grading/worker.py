@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 from helpers.files import scratch_folder
+from helpers.grading.limits import Cgroup, Limits
 
 OUTPUT_CAP = 100_000  # bytes of output kept per cell; more is dropped (a print flood)
 MAX_KERNEL_RESTARTS = 3
@@ -90,13 +91,15 @@ def skipped(exercises: set) -> dict:
 
 def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: float,
               skip: set[int], timed_cells: int, needs: list | None = None,
-              exercise_of: list | None = None, sandboxed: bool = False) -> tuple[list[dict], int | None]:
+              exercise_of: list | None = None, sandboxed: bool = False, limits=None,
+              group=None) -> tuple[list[dict], int | None]:
     """Execute `sources` in one kernel; return per-cell reports and the index that killed it.
 
     Cells before `timed_cells` stop at `deadline`; later ones (hidden checks) always run. A cell
     whose `needs` (exercise ids) include those of an earlier failed cell, or a failed exercise
     cell (`exercise_of`), is skipped: an unfinished lab does not train what it cannot use.
-    `sandboxed` starts the kernel inside bubblewrap (`helpers.grading.sandbox`).
+    `sandboxed` starts the kernel inside bubblewrap (`helpers.grading.sandbox`), under `limits`
+    in cgroup `group` (`helpers.grading.limits`).
 
     >>> import tempfile
     >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0", "print(x)", "print(x + 1)"],
@@ -121,7 +124,7 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     if sandboxed:
         from helpers.grading.sandbox import kernel_manager
 
-        km = kernel_manager(Path(workdir), scratch_folder(f"kernel-comm-{time.monotonic_ns()}"))
+        km = kernel_manager(Path(workdir), scratch_folder(f"kernel-comm-{time.monotonic_ns()}"), limits, group)
     client = _client_class()(
         nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran over {cell_timeout:.0f} s and was interrupted"},
@@ -135,6 +138,7 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     reports: list[dict] = []
     failed: list[set] = []  # the exercises each failed cell needed (or was)
     died_at = None
+    oom_before = group.oom_kills() if group else 0
     with client.setup_kernel(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL):
         for index, cell in enumerate(nb.cells):
             # An exercise cell always runs: it is the student's work, graded on its own.
@@ -153,7 +157,7 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
                 client.execute_cell(cell, index)
             except DeadKernelError:
                 died_at = index
-                reports.append({"status": "error", "ename": "KernelDied", "evalue": "the kernel died (sys.exit, os._exit, a crash or out of memory)"})
+                reports.append({"status": "error", "ename": "KernelDied", "evalue": death_of(group, oom_before, limits)})
                 break
             reply = replies.get(index, {"status": "error", "ename": "NoReply", "evalue": "no reply from the kernel"})
             text = "".join(o.get("text", "") for o in cell.outputs if o.get("output_type") == "stream")
@@ -166,6 +170,19 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
                 failed.append({exercise_of[index]} if exercise_of[index] else set(needs[index]))
     nbformat.validate(nb)
     return reports, died_at
+
+
+def death_of(group, oom_before: int, limits) -> str:
+    """Why the kernel died, as the student reads it: out of memory when its cgroup says so.
+
+    >>> death_of(None, 0, None)
+    'the kernel died (sys.exit, os._exit, a crash or out of memory)'
+    """
+    if group is not None and group.oom_kills() > oom_before:
+        from helpers.grading.limits import gib
+
+        return f"the kernel ran out of memory (the limit is {gib(limits.memory)}) and was stopped"
+    return "the kernel died (sys.exit, os._exit, a crash or out of memory)"
 
 
 def grade_job(job: dict) -> dict:
@@ -190,15 +207,23 @@ def grade_job(job: dict) -> dict:
     deadline = time.monotonic() + job["total_timeout"]
     skip: set[int] = set()
     notes = []
-    for _attempt in range(MAX_KERNEL_RESTARTS + 1):
-        reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start,
-                                     job.get("needs"), job.get("exercise"), job.get("sandbox", False))
-        if died_at is None:
-            break
-        notes.append(f"the kernel died in cell {died_at}; restarted and ran the notebook again without it")
-        skip.add(died_at)
-    else:
-        notes.append("the kernel kept dying; later cells were not run")
+    sandboxed = job.get("sandbox", False)
+    limits = Limits(**job["limits"]) if job.get("limits") else Limits()
+    group = Cgroup.create(str(os.getpid()), limits) if sandboxed else None
+    try:
+        for _attempt in range(MAX_KERNEL_RESTARTS + 1):
+            reports, died_at = run_cells(sources, workdir, job["cell_timeout"], deadline, skip, hidden_start,
+                                         job.get("needs"), job.get("exercise"), sandboxed, limits, group)
+            if died_at is None:
+                break
+            notes.append(f"the kernel died in cell {died_at} ({reports[-1]['evalue']}); "
+                         "restarted and ran the notebook again without it")
+            skip.add(died_at)
+        else:
+            notes.append("the kernel kept dying; later cells were not run")
+    finally:
+        if group is not None:
+            group.remove()
     reports += [{"status": "skipped", "ename": "KernelDied", "evalue": "not run"}] * (len(sources) - len(reports))
     return {"cells": reports[:hidden_start], "hidden": reports[hidden_start + 1:], "notes": notes}
 
