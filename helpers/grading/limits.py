@@ -122,7 +122,12 @@ class Cgroup:
 
     @classmethod
     def create(cls, name: str, limits: Limits) -> Cgroup | None:
-        """Make the cgroup and write the limits into it; None when this machine does not let us."""
+        """Make the cgroup and write the limits into it; None when this machine does not let us.
+
+        >>> group = Cgroup.create("doctest-create", Limits(memory=GiB, processes=64))
+        >>> group is None or (group.version in (1, 2), group.remove())
+        (True, None)
+        """
         controllers = ROOT / "cgroup.controllers"
         try:
             if controllers.exists():  # cgroup v2
@@ -150,11 +155,19 @@ class Cgroup:
 
     @property
     def procs(self) -> list[Path]:
-        """The ``cgroup.procs`` files a process writes its pid into to join."""
+        """The ``cgroup.procs`` files a process writes its pid into to join.
+
+        >>> Cgroup([Path("/sys/fs/cgroup/demo")], 2).procs
+        [PosixPath('/sys/fs/cgroup/demo/cgroup.procs')]
+        """
         return [folder / "cgroup.procs" for folder in self.folders]
 
     def oom_kills(self) -> int:
-        """How many processes the kernel's OOM killer has killed in this cgroup so far."""
+        """How many processes the kernel's OOM killer has killed in this cgroup so far (0 if unknown).
+
+        >>> Cgroup([Path("/no/such/cgroup")], 2).oom_kills()
+        0
+        """
         name = "memory.events" if self.version == 2 else "memory.oom_control"
         try:
             for line in (self.folders[0] / name).read_text().splitlines():
@@ -165,7 +178,10 @@ class Cgroup:
         return 0
 
     def remove(self) -> None:
-        """Kill every process still in the cgroup and delete it."""
+        """Kill every process still in the cgroup and delete it (nothing happens to one that is gone).
+
+        >>> Cgroup([Path("/no/such/cgroup")], 1).remove()
+        """
         for _ in range(50):
             pids = {int(p) for path in self.procs if path.exists() for p in path.read_text().split()}
             if not pids:
@@ -202,7 +218,12 @@ def main(argv: list[str] | None = None) -> None:
     """``python -m helpers.grading.limits [--join FILE]… [--data BYTES] [--nproc N] -- COMMAND…``.
 
     Joins each cgroup (writes its own pid into the ``cgroup.procs`` files), sets the rlimits, and
-    replaces itself by COMMAND.
+    replaces itself by COMMAND:
+
+    >>> import subprocess
+    >>> subprocess.run([sys.executable, "-m", __name__, "--data", str(4 * GiB), "--", "echo", "limited"],
+    ...                capture_output=True, text=True).stdout.strip()
+    'limited'
     """
     import resource
 
