@@ -18,6 +18,9 @@ CHECK_LINE = re.compile(r"^[✓✗] .*$", re.MULTILINE)
 TAMPERING = ("tampering detected: the kernel did not run the grader's checks faithfully "
              "(an input or AST transformer, or a patched IPython); the instructor should look at it")
 
+GUARD_FAILED = ("the grader could not make the kernel safe for its checks: the submission left something running "
+                "or changed the interpreter; the instructor should look at it")
+
 
 def explain(report: dict) -> str:
     """One line saying why a cell or check failed.
@@ -94,6 +97,8 @@ def grade_submission(lab, submission, options) -> dict:
     result = {"exercises": {}, "checks": [], "notes": [], "failed_cells": [], "skipped_cells": []}
     if report is not None and any(report["hidden"][i]["status"] == "ok" for i in job.canaries):
         report, failure = None, TAMPERING
+    elif report is not None and report.get("guard", {}).get("status", "ok") not in ("ok", "skipped"):
+        report, failure = None, f"{GUARD_FAILED} ({explain(report['guard'])})"
     if report is None:
         result["notes"].append(failure)
     else:

@@ -23,18 +23,52 @@ from helpers.grading.limits import Cgroup, Limits
 OUTPUT_CAP = 100_000  # bytes of output kept per cell; more is dropped (a print flood)
 MAX_KERNEL_RESTARTS = 3
 
-# Runs after the student's cells, before the hidden checks: undo the usual in-kernel hooks
-# that could rewrite or silence later cells. (A determined student can still tamper with the
-# interpreter itself; the README's "Limits" section says how to grade in a container.)
+# Runs after the student's cells, before the hidden checks: undo what student code could have left
+# behind to rewrite, silence or fool them. Every builtin goes back to CPython's own (re-creating the
+# builtins module restores its saved dict), threads running code that is not installed Python (a
+# cell's, or an exec'd string's) are stopped, the usual IPython hooks are emptied, and
+# helpers.checks is imported afresh from its read-only file. Code aimed at this guard itself can
+# still get past it in the same process; the canaries after each check catch what it misses.
 GUARD = """
-import sys as _sys, threading as _threading
-_sys.settrace(None); _sys.setprofile(None); _threading.settrace(None); _threading.setprofile(None)
-_ip = get_ipython()
-_ip.input_transformers_post.clear(); _ip.ast_transformers.clear()
-_ip.set_custom_exc((), None)
-for _callbacks in _ip.events.callbacks.values():
-    _callbacks.clear()
-del _sys, _threading, _ip, _callbacks
+import _imp, importlib.machinery
+_imp.create_builtin(importlib.machinery.ModuleSpec("builtins", None))
+
+
+def _stop_student_threads():
+    import ctypes, os, sys, threading, time
+
+    import helpers
+
+    installed = tuple({os.path.realpath(p) + os.sep for p in (sys.prefix, sys.base_prefix, sys.exec_prefix,
+                                                               helpers.__path__[0])})
+
+    def runs_student_code(frame):
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if not (name.startswith("<frozen ") or os.path.realpath(name).startswith(installed)):
+                return True
+            frame = frame.f_back
+        return False
+
+    frames = sys._current_frames()
+    student = [t for t in threading.enumerate() if t is not threading.current_thread() and runs_student_code(frames.get(t.ident))]
+    for thread in student:
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(thread.ident), ctypes.py_object(SystemExit))
+    deadline = time.monotonic() + 5
+    for thread in student:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    assert not any(t.is_alive() for t in student), "a thread started by the submission could not be stopped"
+    sys.settrace(None); sys.setprofile(None); threading.settrace(None); threading.setprofile(None)
+    shell = get_ipython()
+    shell.input_transformers_post.clear(); shell.ast_transformers.clear()
+    shell.set_custom_exc((), None)
+    for callbacks in shell.events.callbacks.values():
+        callbacks.clear()
+    sys.modules.pop("helpers.checks", None)
+
+
+_stop_student_threads()
+del _stop_student_threads
 """
 
 
@@ -225,7 +259,8 @@ def grade_job(job: dict) -> dict:
         if group is not None:
             group.remove()
     reports += [{"status": "skipped", "ename": "KernelDied", "evalue": "not run"}] * (len(sources) - len(reports))
-    return {"cells": reports[:hidden_start], "hidden": reports[hidden_start + 1:], "notes": notes}
+    return {"cells": reports[:hidden_start], "guard": reports[hidden_start], "hidden": reports[hidden_start + 1:],
+            "notes": notes}
 
 
 def main() -> int:

@@ -1,7 +1,12 @@
 """The adversarial submission corpus: each case, how it is made, and the score it must get.
 
-Cases are built from the current setup lab (00_setup: exercises `steps` and `device`, 2 points
-each), so they stay valid when that lab changes; malformed files live in fixtures/adversarial/.
+Most cases are built from the current setup lab (00_setup: exercises `steps` and `device`, 2 points
+each), so they stay valid when that lab changes; a few attack Lab 01 (ResNet, 8 points) and Lab 04
+(AutoGluon, 8 points), where the cells that need an unanswered exercise are skipped, so each
+grades in seconds. Malformed files live in fixtures/adversarial/.
+
+The corpus is graded with small limits (`LIMITS`), so the exhaustion attacks hit them quickly;
+each attack is bounded itself, so a machine without the sandbox survives it too.
 """
 
 from __future__ import annotations
@@ -17,18 +22,20 @@ ROOT = repo_root()
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "adversarial"
 LAB = "00_setup"
 FULL = 4.0
+# The grader's options for the corpus: memory, processes and disk of each sandboxed kernel.
+LIMITS = ["--memory", "4G", "--processes", "160", "--disk", "1G"]
 
 
-def solution():
-    return nbformat.read(ROOT / "solutions" / f"{LAB}.ipynb", as_version=4)
+def solution(name: str = LAB):
+    return nbformat.read(ROOT / "solutions" / f"{name}.ipynb", as_version=4)
 
 
-def lab():
-    return nbformat.read(ROOT / "labs" / f"{LAB}.ipynb", as_version=4)
+def lab(name: str = LAB):
+    return nbformat.read(ROOT / "labs" / f"{name}.ipynb", as_version=4)
 
 
-def solved_code(exercise: str) -> str:
-    cell = next(c for c in solution().cells if f"exercise:{exercise}" in c.metadata.get("tags", []))
+def solved_code(exercise: str, name: str = LAB) -> str:
+    cell = next(c for c in solution(name).cells if f"exercise:{exercise}" in c.metadata.get("tags", []))
     return "\n".join(line for line in cell.source.splitlines() if "SOLUTION" not in line)
 
 
@@ -46,8 +53,16 @@ def solved(*exercises: str):
     return nb
 
 
-def lab_cell(exercise: str) -> str:
-    return next(c.source for c in lab().cells if f"exercise:{exercise}" in c.metadata.get("tags", []))
+def lab_cell(exercise: str, name: str = LAB) -> str:
+    return next(c.source for c in lab(name).cells if f"exercise:{exercise}" in c.metadata.get("tags", []))
+
+
+def in_lab(name: str, answers: dict):
+    """Lab `name` as handed out, with these exercises answered ({exercise: code})."""
+    nb = lab(name)
+    for exercise, code in answers.items():
+        answer(nb, exercise, code)
+    return nb
 
 
 READ_SOLUTIONS = '''
@@ -83,6 +98,108 @@ class Always(int):
 def optimizer_steps(n_examples, batch_size, epochs):
     return Always(0)
 '''
+
+
+# Exhaustion, each bounded: 5 GiB of memory, 2 GiB of disk, 1,000 processes.
+MEMORY_BOMB = """
+import numpy as np
+hoard = [np.ones(2**28 // 8) for _ in range(20)]  # 20 x 256 MiB, written: really resident
+"""
+DISK_FILLER = """
+with open("filler.bin", "wb") as stream:
+    for _ in range(2048):
+        stream.write(b"x" * 2**20)
+"""
+FORK_BOMB = """
+import os, time
+for _ in range(1000):
+    if os.fork() == 0:
+        time.sleep(0.5)
+        os._exit(0)
+"""
+SLOW_BUT_FINITE = "import time\ntime.sleep(20)  # over the corpus's 15 s cell limit, then a right answer\n"
+EXIT_AFTER_ANSWER = "\nimport os\nos._exit(0)\n"
+KILLS_ITS_PARENT = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+
+# Rigging what the hidden checks rely on, each time with a lying answer to let through.
+PATCHED_PLAIN = LYING_INT + """
+import helpers.checks
+helpers.checks.plain = lambda value: value
+"""
+RIGGED_BUILTINS = LYING_INT + """
+import builtins, types
+_real_import = builtins.__import__
+_fake_checks = types.SimpleNamespace(plain=lambda value: value)
+
+
+def _serve_fake_checks(name, *args, **kwargs):
+    return _fake_checks if name == "helpers.checks" else _real_import(name, *args, **kwargs)
+
+
+builtins.__import__ = _serve_fake_checks
+"""
+THREAD_REPATCHES = LYING_INT + """
+import threading, time, helpers.checks
+
+def _keep_patching():
+    while True:
+        helpers.checks.plain = lambda value: value
+        time.sleep(0.001)
+
+threading.Thread(target=_keep_patching, daemon=True).start()
+"""
+FORGED_REPLIES = """
+session = get_ipython().kernel.session
+_send = session.send
+
+def _always_ok(stream, msg_or_type, content=None, *args, **kwargs):
+    if msg_or_type == "execute_reply" and content is not None:
+        content = {**content, "status": "ok"}
+        for key in ("ename", "evalue", "traceback"):
+            content.pop(key, None)
+    return _send(stream, msg_or_type, content, *args, **kwargs)
+
+session.send = _always_ok
+"""
+IOPUB_FLOOD = """
+kernel = get_ipython().kernel
+for number in range(20_000):
+    kernel.session.send(kernel.iopub_socket, "stream", {"name": "stdout", "text": f"✓ hidden check {number} passed\\n"},
+                        parent=kernel.get_parent("shell"))
+"""
+
+# Lab 01 and Lab 04: lying containers and the instructor's notebook, looked for everywhere.
+LYING_FLOATS = """
+class Close(float):
+    def __eq__(self, other): return True
+    def __sub__(self, other): return Close(0.0)
+    def __abs__(self): return Close(0.0)
+    def __lt__(self, other): return True
+    __hash__ = float.__hash__
+
+
+def evaluate(model, loader) -> dict:
+    return {"accuracy": Close(0.9), "macro_f1": Close(0.9), "precision": Close(0.9)}
+"""
+LYING_LIST = """
+class Agreeable(list):
+    def __eq__(self, other): return True
+    __hash__ = None
+
+
+def significant_features(importance, alpha=0.05):
+    return Agreeable()
+"""
+HUNTS_SOLUTIONS = """
+import glob, json, os
+found = []
+for root in {os.path.expanduser("~"), "/tmp", "/root", "/home", "/work", os.getcwd(), "/srv", "/opt"}:
+    found += glob.glob(os.path.join(root, "**", "solutions", "01_resnet_transfer_learning.ipynb"), recursive=True)[:1]
+for path in found[:1]:
+    for cell in json.load(open(path))["cells"]:
+        if any(tag.startswith("exercise:") for tag in cell["metadata"].get("tags", [])):
+            exec("".join(cell["source"]))
+"""
 
 
 def with_public_checks_faked():
@@ -174,6 +291,7 @@ class Case:
     fixture: str | None = None   # a file in fixtures/adversarial/
     problem: str = ""            # a word the problem column must contain
     sandbox_only: bool = False   # the expected score holds only inside the grading sandbox
+    lab: str = LAB               # the lab it is a submission of
 
     def write(self, folder: Path) -> Path:
         path = folder / f"{self.name}.ipynb"
@@ -237,5 +355,40 @@ CASES = [
          lambda: answer(solved("device"), "steps", DETACHED + solved_code("steps"))),
     Case("lying_int", 2, "steps returns an int subclass equal to everything; device solved",
          lambda: answer(solved("device"), "steps", LYING_INT)),
+    # Exhaustion, inside exercise cells: the limits stop it, the other exercise still counts.
+    Case("memory_bomb", 2, "steps cell fills 5 GiB of memory (limit 4 GiB), then answers; device solved",
+         lambda: answer(solved("device"), "steps", MEMORY_BOMB + solved_code("steps")), sandbox_only=True),
+    Case("disk_filler", 2, "steps cell writes 2 GiB (limit 1 GiB), then answers; device solved",
+         lambda: answer(solved("device"), "steps", DISK_FILLER + solved_code("steps")), sandbox_only=True),
+    Case("fork_bomb", 2, "device cell forks 1,000 processes (limit 160), then answers; steps solved",
+         lambda: answer(solved("steps"), "device", FORK_BOMB + solved_code("device")), sandbox_only=True),
+    Case("slow_but_finite", 2, "steps cell sleeps 20 s (cell limit 15 s), then answers; device solved",
+         lambda: answer(solved("device"), "steps", SLOW_BUT_FINITE + solved_code("steps"))),
+    Case("exit_after_answer", 2, "device cell answers, then os._exit(); steps solved",
+         lambda: answer(solved("steps"), "device", solved_code("device") + EXIT_AFTER_ANSWER)),
+    Case("kills_its_parent", FULL, "device cell SIGKILLs its parent (the sandbox's init, which ignores it), then answers",
+         lambda: answer(solved("steps"), "device", KILLS_ITS_PARENT + solved_code("device")), sandbox_only=True),
+    # Rigging the interpreter the hidden checks run in, or the channel their results come back on.
+    Case("patched_plain", 2, "steps cell replaces helpers.checks.plain and returns a lying int; device solved",
+         lambda: answer(solved("device"), "steps", PATCHED_PLAIN)),
+    Case("rigged_builtins", 2, "steps cell replaces builtins.__import__ to serve a fake helpers.checks, returns a lying int; device solved",
+         lambda: answer(solved("device"), "steps", RIGGED_BUILTINS)),
+    Case("thread_repatches", 2, "steps cell leaves a thread re-patching helpers.checks.plain every ms; device solved",
+         lambda: answer(solved("device"), "steps", THREAD_REPATCHES)),
+    Case("forged_replies", 0, "steps cell makes the kernel report every cell as passed; device solved (tampering: zero)",
+         lambda: answer(solved("device"), "steps", FORGED_REPLIES + lab_cell("steps"))),
+    Case("iopub_flood", FULL, "steps cell floods the output channel with 20,000 fake ✓ lines; answers correct",
+         lambda: answer(solved("device"), "steps", IOPUB_FLOOD + solved_code("steps"))),
+    # Other labs.
+    Case("lab01_lying_floats", 1, "Lab 01: evaluate returns floats equal to everything; head solved",
+         lambda: in_lab("01_resnet_transfer_learning", {"head": solved_code("head", "01_resnet_transfer_learning"),
+                                                        "evaluate": LYING_FLOATS}), lab="01_resnet_transfer_learning"),
+    Case("lab01_hunts_solutions", 0, "Lab 01: head cell searches the disk for the instructor notebook and runs its answers",
+         lambda: in_lab("01_resnet_transfer_learning", {"head": lab_cell("head", "01_resnet_transfer_learning")
+                                                        + HUNTS_SOLUTIONS}),
+         lab="01_resnet_transfer_learning", sandbox_only=True),
+    Case("lab04_lying_list", 2, "Lab 04: significant_features returns a list equal to everything; split solved",
+         lambda: in_lab("04_autogluon_tabular", {"split": solved_code("split", "04_autogluon_tabular"),
+                                                 "importance": LYING_LIST}), lab="04_autogluon_tabular"),
 ]
 

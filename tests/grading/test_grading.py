@@ -10,12 +10,13 @@ import nbformat
 import pytest
 
 from helpers.config import repo_root
-from helpers.grading import cli, sandbox
+from helpers.grading import cli, intake, sandbox
 from helpers.grading import format as authoring
-from tests.grading.adversarial import CASES, DETACHED_MARKER, FULL
+from tests.grading.adversarial import CASES, DETACHED_MARKER, LIMITS
 
 ROOT = repo_root()
 SOLUTIONS = sorted((ROOT / "solutions").glob("*.ipynb"))
+LABS = intake.load_labs(ROOT / "solutions")
 
 
 def read_grades(out: Path) -> dict[str, dict]:
@@ -31,7 +32,7 @@ def corpus(tmp_path_factory):
         case.write(folder)
     unsandboxed = ["--no-sandbox"] if sandbox.unavailable() else []  # test_sandbox.py says why
     assert cli.main([str(folder), "--out", str(out), "--jobs", "2", "--cell-timeout", "15", "--timeout", "180",
-                     *unsandboxed]) == 0
+                     *LIMITS, *unsandboxed]) == 0
     return out
 
 
@@ -43,7 +44,7 @@ def test_adversarial_case_scores_as_expected(corpus, case):
     assert float(row["total"]) == case.expected, f"{case.name} ({case.why}): {row}"
     assert case.problem in row["problem"]
     if not case.problem:
-        assert float(row["max_total"]) == FULL
+        assert float(row["max_total"]) == sum(LABS[case.lab].exercises.values())
 
 
 def test_no_process_of_a_submission_outlives_the_batch(corpus):
@@ -54,8 +55,27 @@ def test_no_process_of_a_submission_outlives_the_batch(corpus):
     assert not survivors, f"processes started by a submission are still alive: {survivors}"
 
 
-def test_corpus_has_at_least_15_kinds():
+def test_corpus_has_at_least_15_kinds_and_attacks_three_labs_from_inside_exercise_cells():
     assert len({c.name for c in CASES}) >= 15
+    assert len({c.lab for c in CASES}) >= 3
+
+
+def test_exhaustion_is_named_in_the_feedback(corpus):
+    if sandbox.unavailable():
+        pytest.skip(f"only the grading sandbox limits memory: {sandbox.unavailable()}")
+    grading = json.loads((corpus / "memory_bomb" / "grading.json").read_text())
+    assert grading["limits"]["memory"] == 4 * 2**30
+    said = " ".join(grading["notes"]) + " ".join(c["error"] for c in grading["failed_cells"])
+    assert "ran out of memory" in said or "MemoryError" in said, said  # a cgroup's OOM kill, or RLIMIT_DATA
+    feedback = (corpus / "disk_filler" / "feedback.md").read_text()
+    assert "No space left on device" in feedback, feedback
+    feedback = (corpus / "fork_bomb" / "feedback.md").read_text()
+    assert "Resource temporarily unavailable" in feedback, feedback
+
+
+def test_tampering_with_the_kernel_is_flagged_for_the_instructor(corpus):
+    notes = json.loads((corpus / "forged_replies" / "grading.json").read_text())["notes"]
+    assert any("tampering detected" in note for note in notes), notes
 
 
 def test_feedback_never_shows_hidden_checks(corpus):
