@@ -11,6 +11,7 @@ import time
 
 from helpers.grading import format as authoring
 from helpers.grading.jobs import build_job, hard_limit
+from helpers.grading.limits import Limits
 from helpers.grading.runner import run_worker
 
 NO_SANDBOX = "graded without the sandbox (--no-sandbox)"
@@ -74,7 +75,7 @@ def limits_of(options) -> dict | None:
     """
     if getattr(options, "memory", None) is None:
         return None
-    return {"memory": options.memory, "processes": options.processes, "disk": options.disk}
+    return Limits(memory=options.memory, processes=options.processes, disk=options.disk).as_dict()
 
 
 def grade_submission(lab, submission, options) -> dict:
