@@ -7,7 +7,7 @@ the grader's processes (so not the report's signing key, which stays in the work
 network: the worker talks to it over IPC sockets in a folder bound into the sandbox. Every
 process it starts lives in its PID namespace, which ends with the kernel (``--die-with-parent``).
 
-    >>> argv = kernel_argv(Path("/tmp/work"), Path("/tmp/comm"))
+    >>> argv = kernel_argv(Path("/tmp/comm"))
     >>> argv[0], "--unshare-all" in argv, "--die-with-parent" in argv, argv[-2:]
     ('bwrap', True, True, ['-f', '{connection_file}'])
 """
@@ -24,6 +24,9 @@ from helpers.config import cache_dir
 
 INSTALL = "install bubblewrap (Debian/Ubuntu: apt-get install bubblewrap) or grade with --no-sandbox"
 SYSTEM = ("/usr", "/bin", "/lib", "/lib64", "/etc", "/sys")
+# The kernel's work folder as it sees it. Not in the grader's scratch tree: a kernel tidying its own
+# scratch folders (helpers.files) would take the host's PID-named folders for dead processes.
+WORKDIR = Path("/tmp/submission")
 
 
 def unavailable() -> str | None:
@@ -83,33 +86,34 @@ def writable(workdir: Path, disk: int) -> list[str]:
     return arguments + ["--size", str(disk), "--tmpfs", str(workdir)]
 
 
-def kernel_argv(workdir: Path, comm: Path, disk: int = 2**31) -> list[str]:
+def kernel_argv(comm: Path, disk: int = 2**31, workdir: Path = WORKDIR) -> list[str]:
     """The kernel's command line: ipykernel inside bubblewrap, `workdir` (a tmpfs of `disk` bytes) and `comm` writable.
 
-    >>> argv = kernel_argv(Path("/tmp/work"), Path("/tmp/comm"))
+    >>> argv = kernel_argv(Path("/tmp/comm"))
     >>> argv[argv.index("--chdir") + 1], "--cap-drop" in argv
-    ('/tmp/work', True)
+    ('/tmp/submission', True)
     """
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
         # The private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
         *writable(workdir, disk), *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
         "--bind", str(comm), str(comm), "--chdir", str(workdir),
-        "--setenv", "HOME", str(workdir), "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
+        "--setenv", "HOME", str(workdir), "--setenv", "COURSE_RESULTS_DIR", str(workdir),
+        "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
         # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.
         "--unsetenv", "JPY_PARENT_PID",
         str(Path(sys.executable)), "-m", "ipykernel_launcher", "-f", "{connection_file}",
     ]
 
 
-def kernel_manager(workdir: Path, comm: Path, limits=None, group=None):
+def kernel_manager(comm: Path, limits=None, group=None):
     """An nbclient-ready `AsyncKernelManager` for the sandboxed kernel, talking to it over IPC.
 
     The kernel runs under `limits` (`helpers.grading.limits`): in cgroup `group` when there is
     one, under rlimits otherwise.
 
     >>> import tempfile
-    >>> km = kernel_manager(Path(tempfile.mkdtemp()), Path(tempfile.mkdtemp()))
+    >>> km = kernel_manager(Path(tempfile.mkdtemp()))
     >>> km.transport, km.kernel_name
     ('ipc', 'course-sandbox')
     """
@@ -125,7 +129,7 @@ def kernel_manager(workdir: Path, comm: Path, limits=None, group=None):
     (specs / "course-sandbox").mkdir(parents=True, exist_ok=True)
     (specs / "course-sandbox" / "kernel.json").write_text(json.dumps(
         # The kernel's process is bwrap, which does not pass SIGINT on: interrupt by message instead.
-        {"argv": wrap(kernel_argv(workdir, comm, limits.disk), limits, group), "display_name": "course sandbox", "language": "python",
+        {"argv": wrap(kernel_argv(comm, limits.disk), limits, group), "display_name": "course sandbox", "language": "python",
          "interrupt_mode": "message"}))
     os.chmod(comm, 0o700)
     return AsyncKernelManager(kernel_name="course-sandbox", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(specs)]),

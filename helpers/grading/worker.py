@@ -158,7 +158,7 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     if sandboxed:
         from helpers.grading.sandbox import kernel_manager
 
-        km = kernel_manager(Path(workdir), scratch_folder(f"kernel-comm-{time.monotonic_ns()}"), limits, group)
+        km = kernel_manager(scratch_folder(f"kernel-comm-{time.monotonic_ns()}"), limits, group)
     client = _client_class()(
         nb, km=km, timeout=cell_timeout, interrupt_on_timeout=True, allow_errors=True,
         error_on_timeout={"ename": "CellTimeout", "evalue": f"the cell ran over {cell_timeout:.0f} s and was interrupted"},

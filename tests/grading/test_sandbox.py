@@ -12,12 +12,25 @@ from unittest import mock
 import pytest
 
 from helpers.config import repo_root
+from helpers.files import scratch_folder
 from helpers.grading import cli, sandbox
 from helpers.grading.worker import run_cells
 
 WHY = sandbox.unavailable()
 needs_bwrap = pytest.mark.skipif(WHY is not None, reason=f"no sandbox here: {WHY}")
 MARKER = "317.25"  # a sleep no other process on the machine runs
+
+
+@needs_bwrap
+def test_a_sandboxed_kernel_that_tidies_its_scratch_folders_keeps_its_work_folder():
+    # Labs 04 and 05 ask helpers.files for scratch folders; inside the sandbox the host's PIDs do not
+    # exist, and the tidy-up once removed the kernel's own work folder with the grader's.
+    cells = ["from helpers.files import scratch_folder\nprint(scratch_folder('models').is_dir())",
+             "import os\nopen('kept.txt', 'w').write('kept')\nprint(open('kept.txt').read(), os.getcwd() == os.environ['COURSE_RESULTS_DIR'])"]
+    workdir = str(scratch_folder("grade"))  # where grade_job keeps its kernel's folder
+    reports, died_at = run_cells(cells, workdir, cell_timeout=60, deadline=time.monotonic() + 120, skip=set(),
+                                 timed_cells=len(cells), sandboxed=True)
+    assert died_at is None and [r["stdout"].strip() for r in reports] == ["True", "kept True"], reports
 
 
 @needs_bwrap
