@@ -98,7 +98,9 @@ def kernel_argv(comm: Path, disk: int = 2**31, workdir: Path = WORKDIR) -> list[
         # The private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
         *writable(workdir, disk), *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
         "--bind", str(comm), str(comm), "--chdir", str(workdir),
-        "--setenv", "HOME", str(workdir), "--setenv", "COURSE_RESULTS_DIR", str(workdir),
+        # HOME moves to the work folder: the cache must not move with it (it would be rebuilt there).
+        "--setenv", "HOME", str(workdir), "--setenv", "COURSE_CACHE", str(cache_dir()),
+        "--setenv", "COURSE_RESULTS_DIR", str(workdir),
         "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
         # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.
         "--unsetenv", "JPY_PARENT_PID",

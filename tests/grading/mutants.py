@@ -199,7 +199,10 @@ def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, li
     """The cells of one lab's mutation run: solution, checks with the solution, then every mutant.
 
     Returns the sources, {index in the job: index here} of the solution's cells, {exercise:
-    indexes of its checks run with the solution}, and the trials.
+    indexes of its checks run with the solution}, the trials, and each cell's needs and
+    exercise for `run_cells`. These skip what a graded run would: after a mutant's own cell
+    fails, nothing of its trial runs (the exercise scores zero); after a cell feeding the checks
+    fails, the later feeding cells, but not the checks.
     """
     sources, placed = [PRELUDE], {}
     first_use = {}
@@ -215,10 +218,12 @@ def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, li
     for exercise, checks in lab.hidden.items():
         baseline[exercise] = list(range(len(sources), len(sources) + len(checks)))
         sources += checks
+    needs, exercise_of = [[]] * len(sources), [None] * len(sources)
     for exercise, checks in lab.hidden.items():
         feeding, bound, read = feeding_cells(job, exercise)
         forget = bound | module_level_stores(ast.parse(solutions[exercise]))
         for kind in KINDS:
+            trial = f"mutant-{len(trials)}"
             sources.append(f"_mutation_snapshot({exercise!r}, {sorted(forget)!r}, {sorted(read - forget)!r})")
             mutant_cell = len(sources)
             sources.append(mutant(solutions[exercise], kind))
@@ -226,4 +231,6 @@ def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, li
             trials.append(Trial(exercise, kind, mutant_cell, list(range(len(sources), len(sources) + len(checks)))))
             sources += checks
             sources.append("_mutation_restore()")
-    return sources, placed, baseline, trials
+            needs += [[], [], *[[trial, f"{trial}-feeding"]] * len(feeding), *[[trial]] * len(checks), []]
+            exercise_of += [None, trial, *[None] * (len(feeding) + len(checks) + 1)]
+    return sources, placed, baseline, trials, needs, exercise_of

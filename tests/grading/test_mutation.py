@@ -46,9 +46,9 @@ def test_every_mutant_of_every_exercise_scores_zero(solution, tmp_path, monkeypa
     submission = intake.read_submission(solution, "solution", labs)
     lab = labs[submission.lab]
     job = build_job(lab, submission, "smoke", 120, 600)
-    sources, placed, baseline, trials = mutants.mutation_cells(lab, job, submission.answers)
+    sources, placed, baseline, trials, needs, exercise_of = mutants.mutation_cells(lab, job, submission.answers)
     reports, died_at = run_cells(sources, str(tmp_path), cell_timeout=120, deadline=time.monotonic() + 1200,
-                                 skip=set(), timed_cells=len(sources))
+                                 skip=set(), timed_cells=len(sources), needs=needs, exercise_of=exercise_of)
     assert died_at is None, f"the kernel died in cell {died_at}: {sources[died_at][:300]}"
 
     solution_cells = placed.values()

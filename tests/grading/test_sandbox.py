@@ -11,7 +11,7 @@ from unittest import mock
 
 import pytest
 
-from helpers.config import repo_root
+from helpers.config import cache_dir, repo_root
 from helpers.files import scratch_folder
 from helpers.grading import cli, sandbox
 from helpers.grading.worker import run_cells
@@ -26,11 +26,13 @@ def test_a_sandboxed_kernel_that_tidies_its_scratch_folders_keeps_its_work_folde
     # Labs 04 and 05 ask helpers.files for scratch folders; inside the sandbox the host's PIDs do not
     # exist, and the tidy-up once removed the kernel's own work folder with the grader's.
     cells = ["from helpers.files import scratch_folder\nprint(scratch_folder('models').is_dir())",
-             "import os\nopen('kept.txt', 'w').write('kept')\nprint(open('kept.txt').read(), os.getcwd() == os.environ['COURSE_RESULTS_DIR'])"]
+             "import os\nopen('kept.txt', 'w').write('kept')\nprint(open('kept.txt').read(), os.getcwd() == os.environ['COURSE_RESULTS_DIR'])",
+             # HOME is the work folder in there; the asset cache stays where the grader's is.
+             "from helpers.config import cache_dir\nprint(cache_dir())"]
     workdir = str(scratch_folder("grade"))  # where grade_job keeps its kernel's folder
     reports, died_at = run_cells(cells, workdir, cell_timeout=60, deadline=time.monotonic() + 120, skip=set(),
                                  timed_cells=len(cells), sandboxed=True)
-    assert died_at is None and [r["stdout"].strip() for r in reports] == ["True", "kept True"], reports
+    assert died_at is None and [r["stdout"].strip() for r in reports] == ["True", "kept True", str(cache_dir())], reports
 
 
 @needs_bwrap
