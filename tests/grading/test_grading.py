@@ -64,7 +64,7 @@ def test_exhaustion_is_named_in_the_feedback(corpus):
     if sandbox.unavailable():
         pytest.skip(f"only the grading sandbox limits memory: {sandbox.unavailable()}")
     grading = json.loads((corpus / "memory_bomb" / "grading.json").read_text())
-    assert grading["limits"]["memory"] == 4 * 2**30
+    assert grading["limits"]["memory"] == 1.5 * 2**30
     said = " ".join(grading["notes"]) + " ".join(c["error"] for c in grading["failed_cells"])
     assert "ran out of memory" in said or "MemoryError" in said, said  # a cgroup's OOM kill, or RLIMIT_DATA
     feedback = (corpus / "disk_filler" / "feedback.md").read_text()
