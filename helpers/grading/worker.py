@@ -15,7 +15,6 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 from helpers.files import scratch_folder
 from helpers.grading.limits import Cgroup, Limits
