@@ -50,6 +50,8 @@ def parser() -> argparse.ArgumentParser:
                          help=f"processes and threads per sandboxed kernel (default {Limits.processes})")
     options.add_argument("--disk", type=parse_size, default=Limits.disk,
                          help=f"bytes a sandboxed kernel may write, in its work folder and in /tmp each (default {gib(Limits.disk)})")
+    options.add_argument("--threads", type=int, default=None,
+                         help="CPU threads per kernel (default: the cores shared by --jobs)")
     options.add_argument("--course-checks", action="store_true",
                          help="also run the labs' course checks (their measured effect), as CI does for the solutions")
     return options
@@ -81,8 +83,9 @@ def main(argv: list[str] | None = None) -> int:
     if refused:
         print(f"Not grading: {refused}.")
         return 2
-    if options.memory is None:
-        options.memory = Limits.default(options.jobs).memory
+    shares = Limits.default(options.jobs)
+    options.memory = options.memory or shares.memory
+    options.threads = options.threads or shares.threads
     labs = load_labs(Path(options.solutions))
     pairs = discover(options.submissions)
     if not pairs:

@@ -6,6 +6,8 @@ or v1's ``memory`` and ``pids`` hierarchies); the kernel joins it before bubblew
 nothing delegated) the kernel gets rlimits instead: ``RLIMIT_DATA`` per process for memory and,
 for a user other than root, ``RLIMIT_NPROC``. Disk is bounded by the sandbox itself: the
 kernel's only writable folders are tmpfs mounts of ``disk`` bytes (`helpers.grading.sandbox`).
+Each kernel also gets its share of the CPU cores as ``threads`` (OpenMP/MKL): two 2-thread kernels
+on 2 cores spin against each other (a pair of runs took 345 s instead of 95 s with one thread each).
 
     >>> limits = Limits(memory=parse_size("4G"), processes=256, disk=parse_size("1G"))
     >>> limits.describe()
@@ -53,7 +55,9 @@ def gib(size: int) -> str:
 
 @dataclass(frozen=True)
 class Limits:
-    """What one graded kernel may use: bytes of memory, processes (threads count) and bytes of disk.
+    """What one graded kernel may use: bytes of memory, processes (threads count), bytes of disk, CPU threads.
+
+    ``threads`` 0 leaves the thread count to the libraries (OpenMP uses every core).
 
     >>> Limits.default(jobs=2, ram=24 * GiB).memory == 8 * GiB
     True
@@ -62,19 +66,21 @@ class Limits:
     memory: int = 6 * GiB
     processes: int = 512
     disk: int = 2 * GiB
+    threads: int = 0
 
     @classmethod
-    def default(cls, jobs: int = 1, ram: int | None = None) -> Limits:
-        """Memory: 3/4 of the machine's RAM shared by `jobs` kernels, at most 8 GiB each.
+    def default(cls, jobs: int = 1, ram: int | None = None, cores: int | None = None) -> Limits:
+        """Memory: 3/4 of the machine's RAM shared by `jobs` kernels, at most 8 GiB each; the cores shared likewise.
 
-        >>> Limits.default(jobs=4, ram=16 * GiB).describe()
-        'memory 3 GiB, 512 processes, disk 2 GiB'
+        >>> Limits.default(jobs=4, ram=16 * GiB, cores=8).describe()
+        'memory 3 GiB, 512 processes, disk 2 GiB, 2 threads'
         """
         if ram is None:
             import psutil
 
             ram = psutil.virtual_memory().total
-        return cls(memory=min(8 * GiB, int(0.75 * ram / max(1, jobs)) // 2**20 * 2**20))
+        cores = cores or len(os.sched_getaffinity(0))
+        return cls(memory=min(8 * GiB, int(0.75 * ram / max(1, jobs)) // 2**20 * 2**20), threads=max(1, cores // max(1, jobs)))
 
     def describe(self) -> str:
         """One line for notes and logs.
@@ -82,7 +88,8 @@ class Limits:
         >>> Limits().describe()
         'memory 6 GiB, 512 processes, disk 2 GiB'
         """
-        return f"memory {gib(self.memory)}, {self.processes} processes, disk {gib(self.disk)}"
+        threads = f", {self.threads} threads" if self.threads else ""
+        return f"memory {gib(self.memory)}, {self.processes} processes, disk {gib(self.disk)}{threads}"
 
     def as_dict(self) -> dict:
         """The limits as JSON-ready numbers.
@@ -91,6 +98,15 @@ class Limits:
         512
         """
         return asdict(self)
+
+
+def thread_env(threads: int) -> dict[str, str]:
+    """The environment that holds a kernel's numeric libraries to `threads` threads (none for 0).
+
+    >>> thread_env(1), thread_env(0)
+    ({'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}, {})
+    """
+    return {name: str(threads) for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")} if threads else {}
 
 
 def _writable(folder: Path) -> bool:

@@ -70,12 +70,13 @@ def limits_of(options) -> dict | None:
     """The resource limits a sandboxed kernel gets, from the grader's options (None: the defaults).
 
     >>> from types import SimpleNamespace
-    >>> limits_of(SimpleNamespace(memory=2**30, processes=64, disk=2**29)), limits_of(SimpleNamespace())
-    ({'memory': 1073741824, 'processes': 64, 'disk': 536870912}, None)
+    >>> limits_of(SimpleNamespace(memory=2**30, processes=64, disk=2**29, threads=1)), limits_of(SimpleNamespace())
+    ({'memory': 1073741824, 'processes': 64, 'disk': 536870912, 'threads': 1}, None)
     """
     if getattr(options, "memory", None) is None:
         return None
-    return Limits(memory=options.memory, processes=options.processes, disk=options.disk).as_dict()
+    return Limits(memory=options.memory, processes=options.processes, disk=options.disk,
+                  threads=getattr(options, "threads", 0) or 0).as_dict()
 
 
 def grade_submission(lab, submission, options) -> dict:

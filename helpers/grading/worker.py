@@ -17,7 +17,7 @@ import sys
 import time
 
 from helpers.files import scratch_folder
-from helpers.grading.limits import Cgroup, Limits
+from helpers.grading.limits import Cgroup, Limits, thread_env
 
 OUTPUT_CAP = 100_000  # bytes of output kept per cell; more is dropped (a print flood)
 MAX_KERNEL_RESTARTS = 3
@@ -242,6 +242,7 @@ def grade_job(job: dict) -> dict:
     notes = []
     sandboxed = job.get("sandbox", False)
     limits = Limits(**job["limits"]) if job.get("limits") else Limits()
+    os.environ.update(thread_env(limits.threads))  # the kernel's share of the cores
     group = Cgroup.create(str(os.getpid()), limits) if sandboxed else None
     try:
         for _attempt in range(MAX_KERNEL_RESTARTS + 1):
