@@ -23,6 +23,7 @@ os.environ["COURSE_RESULTS_DIR"] = str(SESSION / "results")
 os.environ["COURSE_NETWORK_LOG"] = str(NETWORK_LOG)
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["YOLO_OFFLINE"] = "1"
+os.environ["YOLO_CONFIG_DIR"] = str(SESSION / "ultralytics")  # the tests' own settings, not ~/.config
 os.environ["MPLBACKEND"] = "Agg"
 os.environ["TQDM_DISABLE"] = "1"  # progress bars are for people; in executed notebooks they only cost time
 # Each pytest-xdist worker runs its own kernels: each gets its share of the cores, as the grader's
@@ -69,3 +70,9 @@ def pytest_sessionstart(session):
 
     for name in assets.names():
         assets.resolve(name, verbose=False)
+    # Ultralytics announces a new settings file in the first process that imports it: here, not in a doctest.
+    import contextlib
+    import io
+
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        import ultralytics.utils  # noqa: F401
