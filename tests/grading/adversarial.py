@@ -165,7 +165,7 @@ session.send = _always_ok
 """
 IOPUB_FLOOD = """
 kernel = get_ipython().kernel
-for number in range(20_000):
+for number in range(5_000):
     kernel.session.send(kernel.iopub_socket, "stream", {"name": "stdout", "text": f"✓ hidden check {number} passed\\n"},
                         parent=kernel.get_parent("shell"))
 """
@@ -379,7 +379,7 @@ CASES = [
          lambda: answer(solved("device"), "steps", THREAD_REPATCHES)),
     Case("forged_replies", 0, "steps cell makes the kernel report every cell as passed; device solved (tampering: zero)",
          lambda: answer(solved("device"), "steps", FORGED_REPLIES + lab_cell("steps"))),
-    Case("iopub_flood", FULL, "steps cell floods the output channel with 20,000 fake ✓ lines; answers correct",
+    Case("iopub_flood", FULL, "steps cell floods the output channel with 5,000 fake ✓ lines; answers correct",
          lambda: answer(solved("device"), "steps", IOPUB_FLOOD + solved_code("steps"))),
     # Other labs.
     Case("lab01_lying_floats", 1, "Lab 01: evaluate returns floats equal to everything; head solved",
