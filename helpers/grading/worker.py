@@ -132,7 +132,8 @@ def run_cells(sources: list[str], workdir: str, cell_timeout: float, deadline: f
     whose `needs` (exercise ids) include those of an earlier failed cell, or a failed exercise
     cell (`exercise_of`), is skipped: an unfinished lab does not train what it cannot use.
     `sandboxed` starts the kernel inside bubblewrap (`helpers.grading.sandbox`), under `limits`
-    in cgroup `group` (`helpers.grading.limits`).
+    in cgroup `group` (`helpers.grading.limits`); `workdir` is then only where bubblewrap starts,
+    and the kernel works in the sandbox's own ``WORKDIR``.
 
     >>> import tempfile
     >>> reports, died_at = run_cells(["x = 2", "print(x * 21)", "1 / 0", "print(x)", "print(x + 1)"],
