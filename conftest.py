@@ -29,9 +29,10 @@ os.environ["TQDM_DISABLE"] = "1"  # progress bars are for people; in executed no
 # Each pytest-xdist worker runs its own kernels: each gets its share of the cores, as the grader's
 # kernels do (two 2-thread kernels on 2 cores spin against each other: 345 s instead of 95 s).
 if os.environ.get("PYTEST_XDIST_WORKER_COUNT"):
-    _threads = str(max(1, len(os.sched_getaffinity(0)) // int(os.environ["PYTEST_XDIST_WORKER_COUNT"])))
-    for _name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-        os.environ.setdefault(_name, _threads)
+    from helpers.grading.limits import Limits, thread_env
+
+    for _name, _value in thread_env(Limits.default(jobs=int(os.environ["PYTEST_XDIST_WORKER_COUNT"])).threads).items():
+        os.environ.setdefault(_name, _value)
 os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(GUARD), os.environ.get("PYTHONPATH")]))
 
 # labs/ are the student copies (exercises open): they are graded by the tests, not run by nbval.
