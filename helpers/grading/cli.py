@@ -49,7 +49,7 @@ def parser() -> argparse.ArgumentParser:
     options.add_argument("--processes", type=int, default=Limits.processes,
                          help=f"processes and threads per sandboxed kernel (default {Limits.processes})")
     options.add_argument("--disk", type=parse_size, default=Limits.disk,
-                         help=f"bytes a sandboxed kernel may write, in its work folder and in /tmp each (default {gib(Limits.disk)})")
+                         help=f"bytes a sandboxed kernel may write, work folder and /tmp together (default {gib(Limits.disk)})")
     options.add_argument("--threads", type=int, default=None,
                          help="CPU threads per kernel (default: the cores shared by --jobs)")
     options.add_argument("--course-checks", action="store_true",

@@ -5,7 +5,8 @@ or v1's ``memory`` and ``pids`` hierarchies); the kernel joins it before bubblew
 (`wrap`), so every process and thread it starts counts. Where no cgroup can be made (not root,
 nothing delegated) the kernel gets rlimits instead: ``RLIMIT_DATA`` per process for memory and,
 for a user other than root, ``RLIMIT_NPROC``. Disk is bounded by the sandbox itself: the
-kernel's only writable folders are tmpfs mounts of ``disk`` bytes (`helpers.grading.sandbox`).
+kernel writes to its private ``/tmp``, a tmpfs of ``disk`` bytes holding its work folder
+(`helpers.grading.sandbox`).
 Each kernel also gets its share of the CPU cores as ``threads`` (OpenMP/MKL): two 2-thread kernels
 on 2 cores spin against each other (a pair of runs took 345 s instead of 95 s with one thread each).
 

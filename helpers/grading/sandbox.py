@@ -72,22 +72,17 @@ def visible_paths() -> list[Path]:
     return [*map(Path, SYSTEM), Path(sys.base_prefix), Path(sys.prefix), package, cache_dir()]
 
 
-def writable(workdir: Path, disk: int) -> list[str]:
-    """A private ``/tmp`` and `workdir` of at most `disk` bytes each: tmpfs mounts, gone with the kernel.
+def writable(disk: int) -> list[str]:
+    """A private ``/tmp`` of at most `disk` bytes, holding the work folder: a tmpfs, gone with the kernel.
 
-    >>> writable(Path("/tmp/work"), 2**30)
-    ['--size', '1073741824', '--tmpfs', '/tmp', '--dir', '/tmp/work']
-    >>> writable(Path("/srv/work"), 2**30)[4:]
-    ['--size', '1073741824', '--tmpfs', '/srv/work']
+    >>> writable(2**30)
+    ['--size', '1073741824', '--tmpfs', '/tmp', '--dir', '/tmp/submission']
     """
-    arguments = ["--size", str(disk), "--tmpfs", "/tmp"]
-    if Path("/tmp") in workdir.parents:
-        return arguments + ["--dir", str(workdir)]
-    return arguments + ["--size", str(disk), "--tmpfs", str(workdir)]
+    return ["--size", str(disk), "--tmpfs", "/tmp", "--dir", str(WORKDIR)]
 
 
-def kernel_argv(comm: Path, disk: int = 2**31, workdir: Path = WORKDIR) -> list[str]:
-    """The kernel's command line: ipykernel inside bubblewrap, `workdir` (a tmpfs of `disk` bytes) and `comm` writable.
+def kernel_argv(comm: Path, disk: int = 2**31) -> list[str]:
+    """The kernel's command line: ipykernel inside bubblewrap, ``WORKDIR`` (in a tmpfs of `disk` bytes) and `comm` writable.
 
     >>> argv = kernel_argv(Path("/tmp/comm"))
     >>> argv[argv.index("--chdir") + 1], "--cap-drop" in argv
@@ -96,12 +91,12 @@ def kernel_argv(comm: Path, disk: int = 2**31, workdir: Path = WORKDIR) -> list[
     return [
         "bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
         # The private /tmp first: the binds after it may live under /tmp (a venv, a cache, a clone).
-        *writable(workdir, disk), *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
-        "--bind", str(comm), str(comm), "--chdir", str(workdir),
+        *writable(disk), *read_only(visible_paths()), "--proc", "/proc", "--dev", "/dev",
+        "--bind", str(comm), str(comm), "--chdir", str(WORKDIR),
         # HOME moves to the work folder: the cache must not move with it (it would be rebuilt there).
-        "--setenv", "HOME", str(workdir), "--setenv", "COURSE_CACHE", str(cache_dir()),
-        "--setenv", "COURSE_RESULTS_DIR", str(workdir),
-        "--setenv", "YOLO_CONFIG_DIR", str(workdir / ".ultralytics"),
+        "--setenv", "HOME", str(WORKDIR), "--setenv", "COURSE_CACHE", str(cache_dir()),
+        "--setenv", "COURSE_RESULTS_DIR", str(WORKDIR),
+        "--setenv", "YOLO_CONFIG_DIR", str(WORKDIR / ".ultralytics"),
         # Inside its PID namespace the kernel's parent is bwrap's init: ipykernel must not poll it.
         "--unsetenv", "JPY_PARENT_PID",
         str(Path(sys.executable)), "-m", "ipykernel_launcher", "-f", "{connection_file}",
