@@ -2,5 +2,5 @@
 
 `vision` (ResNet backbones, CIFAR-10), `text` (BERT checkpoints, emotion), `detection` (YOLO,
 label checks, synthetic scenes), `tabular` (AutoGluon tables), `images` (satellite and medical
-image folders for fastai). A new lab adds its module here and touches nothing else.
+image folders for fastai), `speech` (Whisper, accented English, audio checks). A new lab adds its module here and touches nothing else.
 """
