@@ -7,8 +7,9 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 LOCK   := requirements-lock.txt
 # Two pytest-xdist workers, one test file each at a time (a file's module fixtures run once); each
-# worker's kernels get one core (conftest.py). On a fresh clone of 2026-12-02: install 4.3 min, then
-# pytest 835-856 s (two runs), stand-ins built first included. PYTEST_FLAGS=--durations=20 runs serially.
+# worker's kernels get one core (conftest.py). On a fresh clone of 2026-12-02 with project P1: 25m15s in
+# all (install about 4.5 min, pytest 1004 s with the stand-ins built first; 835-856 s before P1).
+# PYTEST_FLAGS=--durations=20 runs serially.
 PYTEST_FLAGS ?= --durations=20 -n 2 --dist loadfile
 
 .PHONY: install lab test lint labs lock bench gpu-check clean
