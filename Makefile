@@ -9,8 +9,8 @@ LOCK   := requirements-lock.txt
 # Two pytest-xdist workers, one test file each at a time (a file's module fixtures run once); each
 # worker's kernels get one core (conftest.py). On a fresh clone of 2026-12-02 with project P1: 25m15s in
 # all (install about 4.5 min, pytest 1004 s with the stand-ins built first; 835-856 s before P1). On a fresh
-# clone of 2026-12-07 with P1 and P3, without bubblewrap and chromium (their tests skipped): 15m46s in all
-# (install 4.5 min, pytest 678 s, of which P3's grading and mutation tests 437 s); machines differ by day.
+# clone of 2026-12-07 with P1 and P3, bubblewrap and chromium installed: 14m22s in all (install about 4 min,
+# pytest 608 s, of which P3's grading and mutation tests 412 s); the same machine's speed varies by hour.
 # PYTEST_FLAGS=--durations=20 runs serially.
 PYTEST_FLAGS ?= --durations=20 -n 2 --dist loadfile
 
