@@ -41,21 +41,37 @@ def badges_source(name: str) -> str:
 
 
 def setup_source(extras: list[str]) -> str:
-    """The guarded setup cell: installs the course package on Colab, does nothing elsewhere.
+    """The guarded setup cell: on Colab, installs the course package with the lock's versions; elsewhere nothing.
+
+    It installs from the same git ref as the lock it reads (`-c`), so Colab gets the versions the course
+    was tested with, and it says when a package that was already imported changed (a restart is needed).
 
     >>> source = setup_source(["vision", "text"])
-    >>> f'"finetune-course[vision,text] @ git+{repository_url()}"' in source, 'if "google.colab" in sys.modules:' in source
+    >>> f'finetune-course[vision,text] @ git+{repository_url()}@{{ref}}' in source, 'if "google.colab" in sys.modules:' in source
     (True, True)
+    >>> "-c" in source and "requirements-lock.txt" in source
+    True
     """
     requirement = f"finetune-course[{','.join(extras)}]" if extras else "finetune-course"
+    raw = f"https://raw.githubusercontent.com/{REPOSITORY}"
     return (
-        "# On Colab, install the course package; elsewhere `make lab` has installed it already.\n"
+        "# On Colab, install the course package with the versions it was tested with (the lock at the same\n"
+        "# git ref); elsewhere `make lab` has installed it already.\n"
         "import subprocess\n"
         "import sys\n"
+        "from importlib import metadata\n"
         "\n"
         'if "google.colab" in sys.modules:\n'
-        f'    package = "{requirement} @ git+{repository_url()}"\n'
-        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", package], check=True)'
+        f'    ref = "{BRANCH}"  # a branch or tag of the course; the lock comes from the same one\n'
+        f'    lock = f"{raw}/{{ref}}/requirements-lock.txt"\n'
+        "    loaded = {d for m, ds in metadata.packages_distributions().items() if m in sys.modules for d in ds}\n"
+        "    before = {dist: metadata.version(dist) for dist in loaded}\n"
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", lock,\n'
+        f'                    f"{requirement} @ git+{repository_url()}@{{ref}}"], check=True)\n'
+        "    changed = sorted(dist for dist, version in before.items() if metadata.version(dist) != version)\n"
+        "    if changed:\n"
+        '        print("Restart the runtime (Runtime > Restart session), then run the notebook from the top: "\n'
+        '              f"{\', \'.join(changed)} changed after Python had imported it.")'
     )
 
 

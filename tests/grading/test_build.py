@@ -103,3 +103,29 @@ def test_every_exercise_has_a_hidden_check_and_every_question_a_rubric(solution)
     rubrics = {authoring.tags_value(c, "rubric") for c in nb.cells if authoring.is_instructor_only(c)}
     assert set(authoring.exercises(nb)) <= hidden, "add an instructor-only `hidden:<id>` cell per exercise"
     assert set(authoring.manual_questions(nb)) <= rubrics, "add an instructor-only `rubric:<id>` cell per question"
+
+
+def test_colab_setup_cell_installs_with_the_lock_and_asks_for_a_restart_when_needed(monkeypatch, capsys):
+    """The generated cell, run as on Colab: pip gets the lock as constraints; a changed imported package asks for a restart."""
+    import subprocess
+    import sys
+    import types
+    from importlib import metadata
+
+    import numpy  # noqa: F401  (imported, as Colab's runtime has it)
+
+    from helpers.grading.build import setup_source
+
+    calls, real_version = [], metadata.version
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
+    for upgraded in (False, True):
+        monkeypatch.setattr(metadata, "version", lambda dist: "0.0-new" if calls and upgraded and dist == "numpy"
+                            else real_version(dist))
+        calls.clear()
+        exec(setup_source(["vision"]), {})
+        (args,) = calls
+        assert args[args.index("-c") + 1].endswith("/main/requirements-lock.txt")
+        assert args[-1].endswith("finetune-zero-to-hero@main") and args[-1].startswith("finetune-course[vision] @ git+")
+        said = capsys.readouterr().out
+        assert ("Restart the runtime" in said and "numpy" in said) == upgraded
