@@ -120,8 +120,8 @@ def test_colab_setup_cell_installs_with_the_lock_and_asks_for_a_restart_when_nee
     monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
     monkeypatch.setattr(subprocess, "run", lambda args, check: calls.append(args))
     for upgraded in (False, True):
-        monkeypatch.setattr(metadata, "version", lambda dist: "0.0-new" if calls and upgraded and dist == "numpy"
-                            else real_version(dist))
+        monkeypatch.setattr(metadata, "version", lambda dist, upgraded=upgraded: "0.0-new"
+                            if calls and upgraded and dist == "numpy" else real_version(dist))
         calls.clear()
         exec(setup_source(["vision"]), {})
         (args,) = calls
