@@ -41,11 +41,17 @@ def test_synthetic_dataset_is_deterministic_exact_and_clean(parts, tmp_path):
     assert check_labels(parts) == []
 
 
-def test_validator_names_every_problem_by_file(parts, tmp_path):
+def _broken_copy(parts, tmp_path):
+    """A copy of the dataset whose first validation label uses pixels instead of normalised coordinates."""
     broken = tmp_path / "broken"
     shutil.copytree(parts.parent, broken)
     labels = sorted((broken / "labels" / "val").glob("*.txt"))
     labels[0].write_text("0 320 240 64 48\n")
+    return broken, labels
+
+
+def test_validator_names_every_problem_by_file(parts, tmp_path):
+    broken, labels = _broken_copy(parts, tmp_path)
     labels[1].write_text("9 0.5 0.5 0.2 0.2\n1 0.5 0.5 0.2\n")
     labels[2].write_text("")
     (broken / "images" / "val" / labels[3].with_suffix(".png").name).unlink()
@@ -96,10 +102,7 @@ def test_proxy_dataset_takes_the_split_it_is_given(parts, tmp_path):
 
 
 def test_ultralytics_verdicts_show_what_its_own_check_misses(parts, tmp_path):
-    broken = tmp_path / "broken"
-    shutil.copytree(parts.parent, broken)
-    labels = sorted((broken / "labels" / "val").glob("*.txt"))
-    labels[0].write_text("0 320 240 64 48\n")
+    broken, labels = _broken_copy(parts, tmp_path)
     labels[1].write_text("1 0.5 0.5 0.2\n")
     (broken / "images" / "val" / labels[2].with_suffix(".png").name).unlink()
     verdicts = detection.labels.ultralytics_verdicts(broken / "data.yaml")
