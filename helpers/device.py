@@ -119,9 +119,15 @@ def num_workers(dataset=None, limit: int = 4) -> int:
 
     >>> num_workers() >= 0
     True
+    >>> import torch
+    >>> from torch.utils.data import Subset, TensorDataset
+    >>> num_workers(Subset(TensorDataset(torch.zeros(4)), [0, 1]))
+    0
     """
-    from torch.utils.data import TensorDataset
+    from torch.utils.data import Subset, TensorDataset
 
+    while isinstance(dataset, Subset):  # a subset of in-memory data is in memory too
+        dataset = dataset.dataset
     if isinstance(dataset, TensorDataset):
         return 0
     if sys.platform.startswith("win") or sys.platform == "darwin" or hosting() == "binder":

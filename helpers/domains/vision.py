@@ -26,6 +26,8 @@ from helpers import assets
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 STANDIN_VERSION = "v1"
 SOURCE_IMAGES, SOURCE_EPOCHS, SOURCE_SIZE = 8000, 4, 32
+SOURCE_HELD_OUT_SEED = 1  # letters the stand-in never saw (it was pretrained on seed 0)
+STANDIN_TEST_POOL = 600  # painted digits kept apart for test images
 
 
 def small_resnet18(num_classes: int = 1000, width: int = 16):
@@ -145,21 +147,28 @@ def digits(image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
     return images, data.target.astype(np.int64), [str(d) for d in range(10)]
 
 
-def _fetch_resnet18(folder: Path) -> None:
+def fetch_resnet18(folder: Path) -> None:
+    """Download torchvision's ResNet-18 ImageNet weights where torchvision looks once `torch.hub.set_dir(folder)`.
+
+    Labs 01 and 05 fetch their real ResNet-18 with it (it needs the network, so the example only looks):
+
+    >>> assets.get("resnet18-imagenet").fetch is fetch_resnet18 is assets.get("fastai-backbone").fetch
+    True
+    """
     from torchvision.models import ResNet18_Weights
 
     weights = ResNet18_Weights.DEFAULT
-    assets.download(weights.url, folder / "weights.pth")
+    file = Path("checkpoints") / Path(weights.url).name
+    assets.download(weights.url, folder / file)
     assets.write_meta(folder, {
         "architecture": "resnet18", "width": 64, "weights": str(weights), "pretrained_on": "ImageNet-1k",
-        "mean": list(weights.transforms().mean), "std": list(weights.transforms().std),
+        "file": str(file), "mean": list(weights.transforms().mean), "std": list(weights.transforms().std),
         "image_size": weights.transforms().crop_size[0], "classes": len(weights.meta["categories"]),
     })
 
 
 def _pretrain_standin(folder: Path) -> None:
     """Pretrain the quarter-width ResNet-18 on printed letters (about 35 s on 2 CPU cores)."""
-    import numpy as np
     import torch
     from tqdm.auto import tqdm
 
@@ -203,7 +212,6 @@ def _pretrain_standin(folder: Path) -> None:
 
 
 def _digits_standin(folder: Path) -> None:
-    import numpy as np
 
     images, labels, names = digits(image_size=SOURCE_SIZE, seed=0)
     np.savez_compressed(folder / "images.npz", images=images, labels=labels)
@@ -227,7 +235,7 @@ def _fetch_cifar10(folder: Path) -> None:
 assets.register(assets.Asset(
     name="resnet18-imagenet", kind="model",
     description="ResNet-18 with torchvision's ImageNet weights (ResNet18_Weights.DEFAULT, 11.7M parameters)",
-    fetch=_fetch_resnet18, probe_url="https://download.pytorch.org",
+    fetch=fetch_resnet18, probe_url="https://download.pytorch.org",
     standin=lambda: assets.cached_standin(f"resnet18-letters-{STANDIN_VERSION}", _pretrain_standin),
     standin_description="a quarter-width ResNet-18 (0.7M parameters) the course pretrained on printed letters",
 ))
@@ -252,51 +260,82 @@ def load_backbone(weights) -> object:
 
     meta = assets.read_meta(weights)
     model = resnet18() if meta["architecture"] == "resnet18" else small_resnet18(meta["classes"], meta["width"])
-    model.load_state_dict(torch.load(Path(weights.path) / "weights.pth", map_location="cpu", weights_only=True))
+    file = Path(weights.path) / meta.get("file", "weights.pth")
+    model.load_state_dict(torch.load(file, map_location="cpu", weights_only=True))
     return model
 
 
-def load_images(dataset, weights, image_size: int, sizes: tuple[int, int, int], seed: int = 0):
-    """Return (train, validation, test) datasets and class names, normalised for `weights`.
+def standin_images(dataset, weights, image_size: int):
+    """The offline stand-in's images as (train pool, test pool, class names), normalised for `weights`.
 
-    `sizes` are the numbers of train, validation and test examples, drawn at random (seeded)
-    from the dataset's own train split (train and validation) and test split (test).
+    The painted digits are split once (seed 0) into a pool to draw training and validation images
+    from and a pool for test images, as CIFAR-10 has its own train and test splits.
 
     >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
     >>> dataset = assets.resolve("cifar10", verbose=False)
-    >>> train, val, test, classes = load_images(dataset, weights, image_size=32, sizes=(8, 4, 4))
-    >>> len(train), len(val), len(test), len(classes), tuple(train[0][0].shape)
-    (8, 4, 4, 10, (3, 32, 32))
+    >>> train_pool, test_pool, classes = standin_images(dataset, weights, image_size=32)
+    >>> len(train_pool), len(test_pool), len(classes), tuple(train_pool[0][0].shape)
+    (1197, 600, 10, (3, 32, 32))
     """
-    import numpy as np
     import torch
-    from torch.utils.data import Subset, TensorDataset
+    from torch.utils.data import TensorDataset
 
     meta, normal = assets.read_meta(dataset), assets.read_meta(weights)
     mean, std = torch.tensor(normal["mean"]).view(3, 1, 1), torch.tensor(normal["std"]).view(3, 1, 1)
-    rng = np.random.default_rng(seed)
-    n_train, n_val, n_test = sizes
-    if meta["dataset"] == "cifar10":
-        from torchvision import transforms
-        from torchvision.datasets import CIFAR10
-
-        prepare = transforms.Compose([transforms.Resize(image_size), transforms.ToTensor(),
-                                      transforms.Normalize(normal["mean"], normal["std"])])
-        train_split = CIFAR10(root=dataset.path, train=True, transform=prepare)
-        test_split = CIFAR10(root=dataset.path, train=False, transform=prepare)
-        order = rng.permutation(len(train_split))
-        test_order = rng.permutation(len(test_split))
-        return (Subset(train_split, order[:n_train].tolist()),
-                Subset(train_split, order[n_train:n_train + n_val].tolist()),
-                Subset(test_split, test_order[:n_test].tolist()), meta["classes"])
     data = np.load(Path(dataset.path) / "images.npz")
     images = torch.tensor(data["images"])
     if images.shape[-1] != image_size:
         images = torch.nn.functional.interpolate(images, size=(image_size, image_size), mode="bilinear")
     images, labels = (images - mean) / std, torch.tensor(data["labels"])
-    order = torch.tensor(rng.permutation(len(images)))
-    parts = order[:n_train], order[n_train:n_train + n_val], order[n_train + n_val:n_train + n_val + n_test]
-    return (*(TensorDataset(images[p], labels[p]) for p in parts), meta["classes"])
+    order = torch.tensor(np.random.default_rng(0).permutation(len(images)))
+    test_part, train_part = order[:STANDIN_TEST_POOL], order[STANDIN_TEST_POOL:]
+    return TensorDataset(images[train_part], labels[train_part]), TensorDataset(images[test_part], labels[test_part]), meta["classes"]
+
+
+def sample_splits(train_pool, test_pool, sizes: tuple[int, int, int], seed: int = 0):
+    """Draw disjoint train and validation subsets from `train_pool` and a test subset from `test_pool`.
+
+    >>> import torch
+    >>> from torch.utils.data import TensorDataset
+    >>> pool = TensorDataset(torch.arange(10))
+    >>> train, val, test = sample_splits(pool, TensorDataset(torch.arange(5)), sizes=(6, 3, 2), seed=0)
+    >>> len(train), len(val), len(test), set(train.indices) & set(val.indices)
+    (6, 3, 2, set())
+    """
+    from torch.utils.data import Subset
+
+    n_train, n_val, n_test = sizes
+    if n_train + n_val > len(train_pool) or n_test > len(test_pool):
+        raise ValueError(f"Asked for {n_train} + {n_val} train/validation images from {len(train_pool)} "
+                         f"and {n_test} test images from {len(test_pool)}; ask for fewer.")
+    rng = np.random.default_rng(seed)
+    order, test_order = rng.permutation(len(train_pool)).tolist(), rng.permutation(len(test_pool)).tolist()
+    return (Subset(train_pool, order[:n_train]), Subset(train_pool, order[n_train:n_train + n_val]),
+            Subset(test_pool, test_order[:n_test]))
+
+
+def source_task(weights, image_size: int, n: int = 500):
+    """Held-out images of the stand-in's source task (printed letters) with labels, or None for ImageNet weights.
+
+    Lets a lab measure forgetting: the pretrained head's accuracy on these before and after fine-tuning.
+
+    >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
+    >>> letters = source_task(weights, image_size=32, n=8)
+    >>> len(letters), int(letters[0][1]) < 26
+    (8, True)
+    """
+    import torch
+    from torch.utils.data import TensorDataset
+
+    meta = assets.read_meta(weights)
+    if meta["architecture"] != "small_resnet18":
+        return None
+    images, labels = glyphs(n, image_size=SOURCE_SIZE, seed=SOURCE_HELD_OUT_SEED)
+    images = torch.tensor(images)
+    if image_size != SOURCE_SIZE:
+        images = torch.nn.functional.interpolate(images, size=(image_size, image_size), mode="bilinear")
+    mean, std = torch.tensor(meta["mean"]).view(1, 3, 1, 1), torch.tensor(meta["std"]).view(1, 3, 1, 1)
+    return TensorDataset((images - mean) / std, torch.tensor(labels))
 
 
 def denormalize(image, weights):

@@ -50,6 +50,30 @@ def unfreeze(model, *prefixes: str) -> None:
     _set(model, prefixes, True)
 
 
+def frozen_batchnorm_to_eval(model) -> list[str]:
+    """Put every batch-norm layer whose parameters are all frozen in eval mode; return their names.
+
+    `requires_grad=False` stops gradients, not a batch-norm layer's running mean and variance:
+    in training mode it keeps updating them from each batch. Call this after `model.train()`.
+
+    >>> import torch, torch.nn as nn
+    >>> net = nn.Sequential(nn.Conv2d(3, 4, 1), nn.BatchNorm2d(4), nn.Flatten(), nn.Linear(4, 2))
+    >>> freeze(net, "0", "1"); _ = net.train(); frozen_batchnorm_to_eval(net)
+    ['1']
+    >>> _ = net(torch.randn(2, 3, 1, 1)); net[1].running_mean.tolist()  # unchanged by the batch
+    [0.0, 0.0, 0.0, 0.0]
+    """
+    from torch.nn.modules.batchnorm import _BatchNorm
+
+    names = []
+    for name, module in model.named_modules():
+        parameters = list(module.parameters())
+        if isinstance(module, _BatchNorm) and parameters and not any(p.requires_grad for p in parameters):
+            module.eval()
+            names.append(name)
+    return names
+
+
 def top_level_with_parameters(model) -> list[str]:
     """Names of the model's top-level modules that hold parameters, input side first.
 

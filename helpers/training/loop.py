@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from helpers.training import checkpoint as checkpoints
+from helpers.training.freeze import frozen_batchnorm_to_eval
 
 
 @dataclass
@@ -107,11 +108,13 @@ def predict(model, loader, device=None):
 
 def fit(model, loader, optimizer, *, epochs: int, loss_fn=None, scheduler=None, val_loader=None,
         device=None, amp: bool = True, checkpoint: str | Path | None = None,
-        progress: bool = True, description: str = "train") -> History:
+        progress: bool = True, description: str = "train", frozen_bn_eval: bool = True) -> History:
     """Train `model` for `epochs`; step `scheduler` after every batch; return the `History`.
 
     With `checkpoint`, the model, optimizer, scheduler and history are saved after every epoch,
-    and a later call with the same path resumes after the last finished epoch.
+    and a later call with the same path resumes after the last finished epoch. Batch-norm layers
+    whose parameters are all frozen stay in eval mode, so their running statistics stay frozen too
+    (`frozen_bn_eval=False` lets them update, as `model.train()` alone would).
 
     >>> import tempfile, torch, torch.nn as nn
     >>> from torch.utils.data import DataLoader, TensorDataset
@@ -144,6 +147,8 @@ def fit(model, loader, optimizer, *, epochs: int, loss_fn=None, scheduler=None, 
     started = time.perf_counter() - history.seconds
     for epoch in range(first_epoch, epochs):
         model.train()
+        if frozen_bn_eval:
+            frozen_batchnorm_to_eval(model)
         losses = []
         bar = tqdm(loader, desc=f"{description} epoch {epoch + 1}/{epochs}", disable=not progress, leave=False)
         for inputs, targets in bar:

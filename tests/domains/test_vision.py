@@ -36,8 +36,12 @@ def test_standins_load_through_the_lab_code(results_dir, monkeypatch):
     assert meta["architecture"] == "small_resnet18" and meta["source_accuracy"] > 0.5
     model = vision.load_backbone(weights)
     assert model.fc.out_features == 26
-    train, val, test, names = vision.load_images(data, weights, image_size=32, sizes=(50, 20, 30), seed=0)
+    train_pool, test_pool, names = vision.standin_images(data, weights, image_size=32)
+    train, val, test = vision.sample_splits(train_pool, test_pool, (50, 20, 30), seed=0)
     assert (len(train), len(val), len(test), len(names)) == (50, 20, 30, 10)
+    assert not set(train.indices) & set(val.indices), "validation images are not training images"
+    pool_images = {tuple(x.flatten()[:12].tolist()) for x, _ in test_pool}
+    assert not any(tuple(x.flatten()[:12].tolist()) in pool_images for x, _ in train_pool), "test pool is separate"
     image, label = train[0]
     assert image.shape == (3, 32, 32) and abs(float(image.mean())) < 1.5
     shown = vision.denormalize(image, weights)
@@ -45,14 +49,38 @@ def test_standins_load_through_the_lab_code(results_dir, monkeypatch):
 
 
 def test_real_resnet18_weights_load_with_the_same_code(tmp_path):
-    """The full-profile path: torchvision's resnet18 state dict plus meta, as _fetch_resnet18 writes."""
+    """The full-profile path: the file where fetch_resnet18 puts it, read by the notebook's real torchvision call."""
+    from torchvision.models import ResNet18_Weights, resnet18
+
     reference = torchvision.models.resnet18()
-    torch.save(reference.state_dict(), tmp_path / "weights.pth")
+    file = tmp_path / "checkpoints" / "resnet18-f37072fd.pth"
+    file.parent.mkdir()
+    torch.save(reference.state_dict(), file)
+    assert file.name in ResNet18_Weights.DEFAULT.url
     (tmp_path / "meta.json").write_text(json.dumps({
-        "architecture": "resnet18", "width": 64, "classes": 1000,
+        "architecture": "resnet18", "width": 64, "classes": 1000, "file": "checkpoints/resnet18-f37072fd.pth",
         "mean": [0.485, 0.456, 0.406], "std": [0.229, 0.224, 0.225], "image_size": 224}))
-    loaded = vision.load_backbone(assets.Resolved("resnet18-imagenet", tmp_path, "cache", "test", "test"))
+    resolved = assets.Resolved("resnet18-imagenet", tmp_path, "cache", "test", "test")
+    loaded = vision.load_backbone(resolved)
     assert torch.equal(loaded.conv1.weight, reference.conv1.weight) and loaded.fc.out_features == 1000
+    previous = torch.hub.get_dir()
+    try:
+        torch.hub.set_dir(str(resolved.path))  # what the lab does before resnet18(weights=...): no download
+        assert torch.equal(resnet18(weights=ResNet18_Weights.DEFAULT).conv1.weight, reference.conv1.weight)
+    finally:
+        torch.hub.set_dir(previous)
+
+
+def test_source_task_is_held_out_letters_for_the_standin_only(results_dir, monkeypatch):
+    monkeypatch.setenv("COURSE_PROFILE", "smoke")
+    weights = assets.resolve("resnet18-imagenet")
+    letters = vision.source_task(weights, image_size=32, n=64)
+    seen, _ = glyphs(64, image_size=32, seed=0)
+    assert len(letters) == 64 and not torch.equal(letters.tensors[0][0], torch.tensor(seen[0]))
+    model = vision.load_backbone(weights).eval()
+    with torch.no_grad():
+        accuracy = (model(letters.tensors[0]).argmax(1) == letters.tensors[1]).float().mean().item()
+    assert accuracy > 0.6, "the pretrained stand-in reads letters it never saw"
 
 
 def test_damaged_standin_is_rebuilt(tmp_path, monkeypatch, capsys):

@@ -157,3 +157,22 @@ def test_confusion_plot(monkeypatch):
     matplotlib.use("Agg")
     display = metrics.plot_confusion([0, 1, 1], [0, 1, 0], ["a", "b"], title="t")
     assert display.confusion_matrix.tolist() == [[1, 0], [1, 1]]
+
+
+def test_fit_keeps_frozen_batch_norm_statistics_unless_told_otherwise():
+    import torch
+    import torch.nn as nn
+    from torch.utils.data import DataLoader, TensorDataset
+
+    from helpers.training.freeze import freeze
+    from helpers.training.loop import fit
+
+    data = DataLoader(TensorDataset(torch.randn(32, 4) * 3 + 1, torch.randint(0, 2, (32,))), batch_size=8)
+    for keep_eval in (True, False):
+        net = nn.Sequential(nn.Linear(4, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 2), nn.BatchNorm1d(2))
+        freeze(net, "0", "1")
+        frozen, trained = net[1].running_mean.clone(), net[4].running_mean.clone()
+        fit(net, data, torch.optim.SGD([p for p in net.parameters() if p.requires_grad], lr=0.1), epochs=1,
+            progress=False, frozen_bn_eval=keep_eval)
+        assert torch.equal(frozen, net[1].running_mean) == keep_eval
+        assert not torch.equal(trained, net[4].running_mean), "a batch norm that trains keeps updating"
