@@ -1,16 +1,19 @@
 """Domain image datasets for Lab 05 (satellite or medical), as image files in folders, online or offline.
 
-Importing this module registers two datasets. Both are laid out the way fastai's `DataBlock`
-reads folders — ``<root>/{train,valid,test}/<class>/<image>.png`` plus a ``meta.json``:
+Importing this module registers two datasets (the lab's backbone is in `fastai_backbone`). Both are
+laid out the way fastai's `DataBlock` reads folders — ``<root>/{train,valid,test}/<class>/<image>.png``
+plus a ``meta.json``:
 
 - ``eurosat`` (domain "satellite") — EuroSAT RGB: 27,000 Sentinel-2 tiles of 64×64 px in 10
-  land-cover classes, downloaded by torchvision and split 80/10/10 (seeded). Offline stand-in:
+  land-cover classes, downloaded by torchvision and split 80/10/10 (seeded; identical tiles are
+  kept in one split). Offline stand-in:
   satellite-like tiles in five of EuroSAT's classes — scikit-image's real grass and gravel
   photographs as the ground, with roads, a river, houses or furrows drawn on it in random colours.
 - ``pneumoniamnist`` (domain "medical") — PneumoniaMNIST from MedMNIST v2 (5,856 paediatric
   chest X-rays, normal vs pneumonia, its own train/val/test split) at 128 px, downloaded by the
   `medmnist` package. Offline stand-in: synthetic chest-X-ray-like images (lungs, ribs, a heart
-  on the patient's left) where "pneumonia" adds hazy opacities of random strength.
+  on the patient's left) where "pneumonia" adds hazy opacities of random strength, with the real
+  dataset's balance (73 % pneumonia: 4,273 of its 5,856 images).
 
     >>> from helpers.domains import images
     >>> images.dataset_for("satellite")
@@ -29,10 +32,11 @@ from helpers.files import link_or_copy, scratch_folder
 
 DOMAINS = {"satellite": "eurosat", "medical": "pneumoniamnist"}
 SPLITS = ("train", "valid", "test")
-STANDIN_VERSION = "v1"
+STANDIN_VERSION = "v2"
 TILE = 64                                         # stand-in images are saved at 64×64 px
 LAND_USE = ("AnnualCrop", "Forest", "Highway", "Residential", "River")  # five of EuroSAT's ten classes
 STANDIN_SIZES = {"train": 480, "valid": 180, "test": 240}  # images per split in each stand-in
+PNEUMONIA_SHARE = 4273 / 5856  # PneumoniaMNIST: 1,583 normal and 4,273 pneumonia images in all
 
 
 def dataset_for(domain: str) -> str:
@@ -162,13 +166,13 @@ def _chest_xray_standin(folder: Path) -> None:
 
     rng = np.random.default_rng(0)
     for split, count in STANDIN_SIZES.items():
-        for i in range(count):
-            pneumonia = rng.random() < 0.35  # the positive class is the minority, as in screening
+        sick = rng.permutation(count) < round(count * PNEUMONIA_SHARE)  # PneumoniaMNIST's balance in every split
+        for i, pneumonia in enumerate(sick):
             label = "pneumonia" if pneumonia else "normal"
-            _save(_chest_xray(pneumonia, rng), folder / split / label, f"xray_{split}_{i:04d}")
+            _save(_chest_xray(bool(pneumonia), rng), folder / split / label, f"xray_{split}_{i:04d}")
     _write_meta(folder, domain="medical", classes=["normal", "pneumonia"], positive="pneumonia",
-                source="synthetic chest-X-ray-like images made by the course (35 % with pneumonia-like opacities)",
-                image_size=TILE)
+                source=f"synthetic chest-X-ray-like images made by the course ({PNEUMONIA_SHARE:.0%} with "
+                       "pneumonia-like opacities, as in PneumoniaMNIST)", image_size=TILE)
 
 
 def _write_meta(folder: Path, **meta) -> None:
@@ -178,28 +182,56 @@ def _write_meta(folder: Path, **meta) -> None:
 
 # --- The real datasets --------------------------------------------------------------------------
 
-def _fetch_eurosat(folder: Path, seed: int = 0) -> None:
-    """Download EuroSAT RGB with torchvision, then move its JPEGs into train/valid/test folders (80/10/10)."""
+def split_groups(keys: list, fractions=(0.8, 0.1, 0.1), seed: int = 0) -> list[str]:
+    """Assign each item a split name so that items with the same key always share a split.
+
+    Groups (not items) are shuffled with `seed` and dealt out until each split holds its
+    fraction of the items: identical images (same key) can never sit in train and test at once.
+
+    >>> splits = split_groups(["x", "y", "x", "z", "x"] + [str(i) for i in range(95)], seed=1)
+    >>> len({splits[0], splits[2], splits[4]}), [splits.count(name) for name in SPLITS]  # the three "x" together
+    (1, [80, 10, 10])
+    """
     import numpy as np
+
+    groups: dict = {}
+    for index, key in enumerate(keys):
+        groups.setdefault(key, []).append(index)
+    order = list(groups.values())
+    order = [order[i] for i in np.random.default_rng(seed).permutation(len(order))]
+    limits = np.cumsum(fractions) * len(keys)
+    splits, placed = [""] * len(keys), 0
+    for members in order:
+        name = SPLITS[int(np.searchsorted(limits, placed, side="right"))]
+        for index in members:
+            splits[index] = name
+        placed += len(members)
+    return splits
+
+
+def _fetch_eurosat(folder: Path, seed: int = 0) -> None:
+    """Download EuroSAT RGB with torchvision; move its JPEGs into train/valid/test (80/10/10, seeded).
+
+    EuroSAT's RGB files carry no coordinates, so it cannot be split by region; byte-identical
+    tiles are kept in one split (`split_groups`), so no test tile is also a training tile.
+    """
+    import hashlib
+
     from torchvision.datasets import EuroSAT
 
     download = folder / "download"
     EuroSAT(root=download, download=True)
     source = next(p for p in download.rglob("AnnualCrop") if p.is_dir()).parent
     classes = sorted(p.name for p in source.iterdir() if p.is_dir())
-    rng = np.random.default_rng(seed)
-    for label in classes:
-        files = sorted((source / label).glob("*.jpg"))
-        order = rng.permutation(len(files))
-        cut = [int(len(files) * 0.8), int(len(files) * 0.9)]
-        for index, position in enumerate(order):
-            split = "train" if index < cut[0] else "valid" if index < cut[1] else "test"
-            (folder / split / label).mkdir(parents=True, exist_ok=True)
-            os.replace(files[position], folder / split / label / files[position].name)
+    files = sorted((f for label in classes for f in (source / label).glob("*.jpg")), key=lambda f: (f.parent.name, f.name))
+    digests = [hashlib.sha256(file.read_bytes()).hexdigest() for file in files]
+    for file, split in zip(files, split_groups(digests, seed=seed)):
+        (folder / split / file.parent.name).mkdir(parents=True, exist_ok=True)
+        os.replace(file, folder / split / file.parent.name / file.name)
     shutil.rmtree(download)
     _write_meta(folder, domain="satellite", classes=classes, positive=None,
-                source="EuroSAT RGB (Helber et al. 2019), Sentinel-2 tiles, split 80/10/10 with seed 0",
-                image_size=64)
+                source="EuroSAT RGB (Helber et al. 2019), Sentinel-2 tiles, split 80/10/10 at random with seed 0, "
+                       "identical tiles kept in one split", image_size=64)
 
 
 def _fetch_pneumoniamnist(folder: Path, size: int = 128) -> None:
@@ -263,30 +295,6 @@ def subset_folder(dataset, sizes: tuple[int | None, int | None, int | None], see
         for file in chosen:
             link_or_copy(file, target / split / file.parent.name / file.name)
     return target
-
-
-class CourseResNet:
-    """A fastai `arch`: calling it returns the course's ResNet-18 (pretrained weights or random ones).
-
-    `vision_learner(dls, CourseResNet(weights))` cuts it and adds a head like any torchvision
-    ResNet; it is a class, not a closure, so `learn.export()` can pickle it.
-
-    >>> arch = CourseResNet(assets.resolve("resnet18-imagenet", verbose=False))
-    >>> arch.__name__, type(arch(pretrained=False)).__name__
-    ('course_resnet18', 'ResNet')
-    """
-
-    def __init__(self, weights):
-        self.weights = weights
-        self.__name__ = "course_resnet18"
-
-    def __call__(self, pretrained: bool = True):
-        from helpers.domains import vision
-
-        if pretrained:
-            return vision.load_backbone(self.weights)
-        meta = assets.read_meta(self.weights)  # the same architecture, random weights
-        return vision.small_resnet18(meta["classes"], meta["width"])
 
 
 def quiet_fastai_if_asked() -> bool:

@@ -1,4 +1,4 @@
-"""helpers.domains.images: the Lab 05 datasets (real loading code, offline stand-ins) and the fastai path."""
+"""helpers.domains.images and fastai_backbone: Lab 05's datasets and backbone (real code paths, offline stand-ins), the fastai path."""
 
 import json
 
@@ -7,6 +7,7 @@ import pytest
 from PIL import Image
 
 from helpers import assets
+from helpers.domains import fastai_backbone
 from helpers.domains import images as domain_images
 
 
@@ -42,8 +43,9 @@ def test_standins_are_image_folders_per_split(name, results_dir, monkeypatch):
     assert image.size == (64, 64)
     if name == "pneumoniamnist":
         assert meta["positive"] == "pneumonia"
-        share = meta["images"]["train"] and len(list((found.path / "train" / "pneumonia").iterdir())) / meta["images"]["train"]
-        assert 0.2 < share < 0.5, "the positive class is the minority"
+        for split in domain_images.SPLITS:
+            share = len(list((found.path / split / "pneumonia").iterdir())) / meta["images"][split]
+            assert abs(share - 4273 / 5856) < 0.01, "PneumoniaMNIST's balance: 73 % pneumonia, the majority"
 
 
 def test_subset_folder_links_a_seeded_subset(tmp_path):
@@ -100,14 +102,27 @@ def test_real_eurosat_code_path_splits_80_10_10(tmp_path, monkeypatch):
             folder = root / "eurosat" / "2750" / label
             folder.mkdir(parents=True)
             for i in range(20):
-                Image.new("RGB", (64, 64)).save(folder / f"{label}_{i}.jpg")
+                shade = 7 if i >= 17 else i  # tiles 17, 18 and 19 of each class are byte-identical copies
+                Image.new("RGB", (64, 64), (10 * shade, 100 if label == "River" else 0, 0)).save(folder / f"{label}_{i}.jpg")
 
     monkeypatch.setattr(torchvision.datasets, "EuroSAT", fake_eurosat)
     domain_images._fetch_eurosat(tmp_path)
     meta = json.loads((tmp_path / "meta.json").read_text())
-    assert meta["classes"] == ["AnnualCrop", "River"] and meta["images"] == {"train": 32, "valid": 4, "test": 4}
+    assert meta["classes"] == ["AnnualCrop", "River"] and sum(meta["images"].values()) == 40
+    assert 28 <= meta["images"]["train"] <= 36, "about 80 % of the tiles train"
     names = [p.name for p in tmp_path.rglob("*.jpg")]
     assert len(names) == len(set(names)) == 40, "every tile in exactly one split"
+    for label in ("AnnualCrop", "River"):
+        copies = {p.parent.parent.name for i in (7, 17, 18, 19) for p in tmp_path.rglob(f"{label}_{i}.jpg")}
+        assert len(copies) == 1, "identical tiles never sit in two splits"
+
+
+def test_split_groups_keeps_equal_keys_together_and_keeps_the_fractions():
+    keys = [i // 3 for i in range(300)]  # 100 groups of three
+    splits = domain_images.split_groups(keys, seed=2)
+    assert all(len({s for k, s in zip(keys, splits) if k == key}) == 1 for key in range(100))
+    assert [splits.count(name) for name in domain_images.SPLITS] == [240, 30, 30]
+    assert splits != domain_images.split_groups(keys, seed=3), "the seed decides"
 
 
 def test_fastai_path_trains_exports_and_loads(results_dir, monkeypatch, tmp_path):
@@ -134,17 +149,24 @@ def test_fastai_path_trains_exports_and_loads(results_dir, monkeypatch, tmp_path
     try:
         assert domain_images.quiet_fastai_if_asked()
         assert "ProgressCallback" not in [cb.__name__ for cb in defaults.callbacks]
-        weights = assets.resolve("resnet18-imagenet")
+        backbone = assets.resolve("fastai-backbone")
+        assert backbone.source == "stand-in" and assets.read_meta(backbone)["pretrained_on"] == "ImageNet-1k"
         path = domain_images.subset_folder(assets.resolve("pneumoniamnist"), sizes=(64, 32, 8), seed=0)
-        stats = assets.read_meta(weights)
         block = DataBlock(blocks=(ImageBlock, CategoryBlock), get_items=get_image_files, get_y=parent_label,
-                          splitter=GrandparentSplitter(train_name="train", valid_name="valid"),
-                          item_tfms=Resize(32), batch_tfms=[Normalize.from_stats(stats["mean"], stats["std"])])
+                          splitter=GrandparentSplitter(train_name="train", valid_name="valid"), item_tfms=Resize(64))
         dls = block.dataloaders(path, bs=16, num_workers=0)
-        arch = domain_images.CourseResNet(weights)
+        arch = fastai_backbone.fastai_arch(backbone)
         learn = vision_learner(dls, arch, metrics=accuracy)
-        assert torch.equal(learn.model[0][0].weight, arch(pretrained=True).conv1.weight), "pretrained weights loaded"
-        assert not torch.equal(arch(pretrained=False).conv1.weight, arch(pretrained=True).conv1.weight)
+        added = [t for t in dls.after_batch.fs if isinstance(t, Normalize)]
+        assert len(added) == 1, "vision_learner adds the backbone's normalisation itself"
+        assert torch.allclose(added[0].mean.flatten().cpu(), torch.tensor(fastai_backbone.LITE0_STATS[0]))
+        pretrained = arch(pretrained=True)
+        assert torch.equal(next(learn.model[0].parameters()), pretrained._conv_stem.weight), "pretrained weights loaded"
+        assert not torch.equal(arch(pretrained=False)._conv_stem.weight, pretrained._conv_stem.weight)
+        groups = learn.splitter(learn.model)
+        assert len(groups) == 3 and sum(len(g) for g in groups) == len(list(learn.model.parameters()))
+        frozen = [p for p in learn.model[0].parameters() if not p.requires_grad]
+        assert frozen and all(p.requires_grad for p in learn.model[1].parameters()), "pretrained: body frozen, head trains"
         learn.fit(1, 1e-3)
         learn.export(tmp_path / "learner.pkl")
         served = load_learner(tmp_path / "learner.pkl")
@@ -152,6 +174,20 @@ def test_fastai_path_trains_exports_and_loads(results_dir, monkeypatch, tmp_path
         assert served.predict(image)[0] in ("normal", "pneumonia")
     finally:
         defaults.callbacks = saved_callbacks
+
+
+def test_real_backbone_is_torchvision_resnet18_with_cached_weights(tmp_path, monkeypatch):
+    """Online, `fastai_arch` gives `resnet18` itself and puts the cached weights where torchvision looks."""
+    import torch
+    from torchvision.models import resnet18
+
+    (tmp_path / "entry" / "checkpoints").mkdir(parents=True)  # as vision.fetch_resnet18 writes it
+    (tmp_path / "entry" / "checkpoints" / "resnet18-f37072fd.pth").write_bytes(b"weights")
+    assets.write_meta(tmp_path / "entry", {"architecture": "resnet18", "file": "checkpoints/resnet18-f37072fd.pth"})
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    arch = fastai_backbone.fastai_arch(assets.Resolved("fastai-backbone", tmp_path / "entry", "cache", "", ""))
+    assert arch is resnet18
+    assert (tmp_path / "hub" / "checkpoints" / "resnet18-f37072fd.pth").read_bytes() == b"weights"
 
 
 def test_quiet_fastai_keeps_bars_for_people(monkeypatch):
