@@ -148,9 +148,7 @@ def digits(image_size: int = 32, seed: int = 0) -> tuple[np.ndarray, np.ndarray,
 
 
 def fetch_resnet18(folder: Path) -> None:
-    """Download torchvision's ResNet-18 ImageNet weights where torchvision looks once `torch.hub.set_dir(folder)`.
-
-    Labs 01 and 05 fetch their real ResNet-18 with it (it needs the network, so the example only looks):
+    """Download ResNet-18's ImageNet weights where torchvision looks once `torch.hub.set_dir(folder)` (Labs 01, 05).
 
     >>> assets.get("resnet18-imagenet").fetch is fetch_resnet18 is assets.get("fastai-backbone").fetch
     True
@@ -315,9 +313,7 @@ def sample_splits(train_pool, test_pool, sizes: tuple[int, int, int], seed: int 
 
 
 def source_task(weights, image_size: int, n: int = 500):
-    """Held-out images of the stand-in's source task (printed letters) with labels, or None for ImageNet weights.
-
-    Lets a lab measure forgetting: the pretrained head's accuracy on these before and after fine-tuning.
+    """Held-out images of the stand-in's source task (letters) with labels, to measure forgetting; None for ImageNet.
 
     >>> weights = assets.resolve("resnet18-imagenet", verbose=False)
     >>> letters = source_task(weights, image_size=32, n=8)
