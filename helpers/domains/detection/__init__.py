@@ -327,3 +327,6 @@ def stage_latency_ms(model, image, imgsz: int, repeats: int = 10, device: str = 
     speeds = [model.predict(str(image), imgsz=imgsz, device=device, verbose=False)[0].speed for _ in range(repeats)]
     median = {key: statistics.median(s[key] for s in speeds) for key in speeds[0]}
     return {**median, "total": sum(median.values())}
+
+
+from helpers.domains.detection import industrial as _industrial  # noqa: E402, F401 — registers Project P2's assets
