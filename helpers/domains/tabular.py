@@ -1,12 +1,16 @@
 """Tables for the AutoGluon lab: Adult income online, Titanic offline, and checks with clear errors.
 
-Importing this module registers one asset:
+Importing this module registers two assets:
 
 - ``adult-income`` — the UCI Adult census table (48,842 people, 14 mixed numeric and categorical
   columns with missing values; label: income above $50K) from AutoGluon's public tutorial files.
   Offline stand-in: the full Titanic passenger list (1,309 people, 13 mixed columns with missing
   values; label: survived), OpenML dataset 40945, which scikit-learn ships inside its wheel as
   test data (md5-checked against OpenML's record).
+- ``mitra-classifier`` — Mitra, AutoGluon's pretrained tabular foundation model (a Tab2D transformer),
+  from the Hugging Face Hub. No wheel ships its weights: the offline stand-in is a one-layer Tab2D
+  with random weights, so the notebook's real ``hyperparameters={"MITRA": ...}`` call runs offline
+  and shows what in-context learning is worth without pretraining.
 
 Both load with the same code, `load_table`, and say which column is the label and which columns
 leak it. The checks turn AutoGluon's long tracebacks into one line that names the fix:
@@ -114,6 +118,28 @@ assets.register(assets.Asset(
     fetch=_fetch_adult, probe_url="https://autogluon.s3.amazonaws.com",
     standin=lambda: assets.cached_standin(f"titanic-openml-{STANDIN_VERSION}", _titanic_standin),
     standin_description="the full Titanic passenger list (1,309 people, OpenML 40945) shipped in scikit-learn's wheel",
+))
+
+
+MITRA_REPO = "autogluon/mitra-classifier"
+
+
+def _mitra_standin(folder: Path) -> None:
+    import torch
+    from autogluon.tabular.models.mitra._internal.models.tab2d import Tab2D
+
+    torch.manual_seed(0)
+    # Mitra's classifier head (10 class outputs, 4 heads) at 1 layer of 12 and dim 64 instead of 512.
+    Tab2D(dim=64, dim_output=10, n_layers=1, n_heads=4, task="CLASSIFICATION", use_pretrained_weights=False,
+          path_to_weights="", device="cpu").save_pretrained(str(folder))
+
+
+assets.register(assets.Asset(
+    name="mitra-classifier", kind="model",
+    description=f"Mitra, AutoGluon's pretrained tabular foundation model ({MITRA_REPO} on the Hugging Face Hub)",
+    fetch=assets.fetch_hub(MITRA_REPO, ["config.json", "model.safetensors"]), probe_url=assets.HUB_URL,
+    standin=lambda: assets.cached_standin(f"mitra-random-{STANDIN_VERSION}", _mitra_standin),
+    standin_description="Mitra's architecture (Tab2D, 1 layer of 12, width 64) with random weights: no wheel ships Mitra",
 ))
 
 
