@@ -112,17 +112,28 @@ def _fetch_yolo11n(folder: Path) -> None:
     })
 
 
-def _fetch_wildlife(folder: Path) -> None:
+def unpack_yolo_zip(archive: Path, folder: Path) -> Path:
+    """Unpack a zipped YOLO dataset into `folder`, delete the archive, and return the dataset root (above ``images/train``).
+
+    >>> import tempfile, zipfile
+    >>> folder = Path(tempfile.mkdtemp())
+    >>> with zipfile.ZipFile(folder / "set.zip", "w") as z: z.writestr("set/images/train/a.png", b"")
+    >>> unpack_yolo_zip(folder / "set.zip", folder) == folder / "set", (folder / "set.zip").exists()
+    (True, False)
+    """
     import zipfile
 
-    import yaml
-
-    archive = folder / "african-wildlife.zip"
-    assets.download(WILDLIFE_URL, archive)
     with zipfile.ZipFile(archive) as zipped:
         zipped.extractall(folder)
-    archive.unlink()
-    root = next(p.parent.parent for p in sorted(folder.rglob("images/train")))
+    Path(archive).unlink()
+    return next(p.parent.parent for p in sorted(Path(folder).rglob("images/train")))
+
+
+def _fetch_wildlife(folder: Path) -> None:
+    import yaml
+
+    assets.download(WILDLIFE_URL, folder / "african-wildlife.zip")
+    root = unpack_yolo_zip(folder / "african-wildlife.zip", folder)
     spec = {"train": "images/train", "val": "images/val", "test": "images/test",
             "names": {0: "buffalo", 1: "elephant", 2: "rhino", 3: "zebra"}}
     # No `path:` — Ultralytics then takes this file's folder as the root, so the cache may move.

@@ -240,18 +240,13 @@ LINE_VERSION = "v1"
 
 def _fetch_pills(folder: Path) -> None:
     """Ultralytics' medical-pills (92 train, 23 val images, one class): the last 18 training images become val, its val our test."""
-    import zipfile
-
     import yaml
 
     from helpers import assets
+    from helpers.domains.detection import unpack_yolo_zip
 
-    archive = folder / "medical-pills.zip"
-    assets.download(PILLS_URL, archive)
-    with zipfile.ZipFile(archive) as zipped:
-        zipped.extractall(folder)
-    archive.unlink()
-    root = next(p.parent.parent for p in sorted(folder.rglob("images/train")))
+    assets.download(PILLS_URL, folder / "medical-pills.zip")
+    root = unpack_yolo_zip(folder / "medical-pills.zip", folder)
     train = sorted(p.relative_to(root).as_posix() for p in (root / "images" / "train").iterdir())
     (root / "train.txt").write_text("\n".join(train[:-18]) + "\n")
     (root / "val.txt").write_text("\n".join(train[-18:]) + "\n")

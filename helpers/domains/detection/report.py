@@ -101,9 +101,9 @@ def read_frame(path, frame: tuple[int, int] | None = None) -> np.ndarray:
             image.load()
             mode, size = image.mode, image.size
             array = np.asarray(image.convert("RGB")) if mode == "RGB" else None
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+    except (UnidentifiedImageError, OSError, SyntaxError, ImportError) as error:  # ImportError: a plugin (HEIF…) tried it
         raise FrameError(f"{path.name} cannot be read as an image ({type(error).__name__}): "
-                         "a truncated or corrupt file; take the frame again or remove it.") from error
+                         "not an image, or a truncated or corrupt file; take the frame again or remove it.") from error
     channels = {"L": 1, "LA": 2, "RGBA": 4, "CMYK": 4, "I;16": 1, "I": 1, "F": 1}.get(mode, 3)
     if mode != "RGB":
         raise FrameError(f"{path.name} has {channels} channel{'s' * (channels != 1)} (mode {mode}), the model reads 3-channel RGB: "
@@ -225,7 +225,7 @@ def run_report(model, folder, out, conf: float = 0.25, names: list[str] | None =
         except FrameError as error:
             rows.append({**dict.fromkeys(COLUMNS, ""), "image": path.name, "status": "error", "detail": str(error)})
             continue
-        detections = detect(session, array, imgsz, conf=min(conf, 0.05))
+        detections = detect(session, array, imgsz, conf=min(conf, 0.001))  # below the threshold too: the highest confidence is reported
         rows.append(report_row(path.name, detections, found, conf))
         _annotate(array, [d for d in detections if d[1] >= conf], found, out / "annotated" / f"{path.stem}.png")
     with open(out / "report.csv", "w", newline="") as file:
