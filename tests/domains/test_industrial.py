@@ -142,7 +142,7 @@ def test_the_report_cli_names_each_bad_input(onnx_model, line, tmp_path):
     Image.open(source).resize((96, 96)).save(frames / "good.png")
     Image.open(source).resize((96, 96)).convert("L").save(frames / "grey.png")
     Image.open(source).save(frames / "big.png")  # 192 px: not this camera's 96 px frames
-    done = run_cli(onnx_model["line"], frames, "--out", tmp_path / "out")
+    done = run_cli(onnx_model["line"], frames, "--out", tmp_path / "out", "--frame", 96, 96)
     details = {r["image"]: r["detail"] for r in csv.DictReader(open(tmp_path / "out" / "report.csv"))}
     assert done.returncode == 1 and details["good.png"] == ""
     assert "1 channel" in details["grey.png"] and "192×192 px" in details["big.png"]

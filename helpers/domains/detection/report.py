@@ -203,7 +203,8 @@ def run_report(model, folder, out, conf: float = 0.25, names: list[str] | None =
                frame: tuple[int, int] | None = None) -> list[dict]:
     """Check every image of `folder` with the ONNX `model`; write ``out/report.csv`` and ``out/annotated/``; return the rows.
 
-    `frame` is the camera's frame size (width, height); by default the model's input size.
+    `frame` is the camera's frame size (width, height): an image of another size is reported, not checked. By
+    default any size is checked (letterboxed to the model's input).
 
     >>> run_report("no-such-model.onnx", ".", "out")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -221,7 +222,7 @@ def run_report(model, folder, out, conf: float = 0.25, names: list[str] | None =
     rows = []
     for path in images:
         try:
-            array = read_frame(path, frame or (imgsz, imgsz))
+            array = read_frame(path, frame)
         except FrameError as error:
             rows.append({**dict.fromkeys(COLUMNS, ""), "image": path.name, "status": "error", "detail": str(error)})
             continue
@@ -249,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="where report.csv and annotated/ go")
     parser.add_argument("--conf", type=float, default=0.25, help="confidence threshold of a defect (choose it on validation)")
     parser.add_argument("--names", type=parse_names, default=None, help="the model's classes, comma-separated (default: this line's)")
-    parser.add_argument("--frame", type=int, nargs=2, default=None, metavar=("WIDTH", "HEIGHT"), help="the camera's frame size")
+    parser.add_argument("--frame", type=int, nargs=2, default=None, metavar=("WIDTH", "HEIGHT"), help="the camera's frame size: other sizes are reported as errors")
     args = parser.parse_args(argv)
     try:
         rows = run_report(args.model, args.folder, args.out, args.conf, args.names, args.frame)
