@@ -100,9 +100,12 @@ def run_once(path: Path, seed: int, cell_timeout: float = 300, probe: str | None
     >>> run = run_once(path, seed=3)
     >>> run["errors"], run["numbers"]["twice"], run["probe"]
     ([], 6, None)
+
+    A cell that runs past `cell_timeout` ends this run, not the bench: it is named among the errors.
     """
     import nbformat
     from nbclient import NotebookClient
+    from nbclient.exceptions import CellTimeoutError, DeadKernelError
 
     nb = with_seed(nbformat.read(path, as_version=4), seed)
     if probe:
@@ -111,16 +114,24 @@ def run_once(path: Path, seed: int, cell_timeout: float = 300, probe: str | None
     environment = {"COURSE_PROFILE": "smoke", "COURSE_OFFLINE": "1", "HF_HUB_OFFLINE": "1", "YOLO_OFFLINE": "1",
                    "COURSE_RESULTS_DIR": str(workdir), "TQDM_DISABLE": "1", "MPLBACKEND": "Agg"}
     started = time.perf_counter()
+    stopped, current = None, [None]
     with mock.patch.dict(os.environ, environment):  # the kernel inherits it; this process gets its own back
-        NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
-                       resources={"metadata": {"path": str(workdir)}}).execute()
+        try:
+            NotebookClient(nb, timeout=cell_timeout, allow_errors=True, kernel_name="python3",
+                           resources={"metadata": {"path": str(workdir)}},
+                           on_cell_start=lambda cell, cell_index: current.__setitem__(0, cell_index)).execute()
+        except (CellTimeoutError, DeadKernelError) as problem:  # this run stops here; the bench goes on
+            stopped = (current[0], f"{type(problem).__name__}: {str(problem).splitlines()[0][:200]}")
     seconds = round(time.perf_counter() - started, 1)
     errors, checks = [], []
     for index, cell in enumerate(nb.cells):
         failed = [o for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+        finished = not stopped or index < stopped[0]
         if authoring.is_course_check(cell):
-            checks.append({"cell": index, "held": not failed})
-        if failed:
+            checks.append({"cell": index, "held": finished and not failed})
+        if stopped and index == stopped[0]:
+            errors.append({"cell": index, "error": stopped[1]})
+        elif failed:
             errors.append({"cell": index, "error": f"{failed[0]['ename']}: {failed[0]['evalue'][:200]}"})
     results = workdir / f"{nb.metadata.get('course', {}).get('lab', path.stem)}.results.json"
     timed = sorted(((cell_seconds(c), i) for i, c in enumerate(nb.cells) if c.cell_type == "code"), reverse=True)
