@@ -45,4 +45,3 @@ def test_on_cuda_a_hidden_cpu_fallback_fails_the_check(tmp_path, capsys):
     report = (tmp_path / "gpu-check.md").read_text()
     assert "| 00_setup | 5.0 | cuda | bfloat16 | 40.0 |  | ok |" in report
     assert "ran on the CPU: no CUDA memory was allocated" in report and "Fake GPU" in report
-
