@@ -1,6 +1,7 @@
 """Project P2's helpers: the synthetic line, exports, tiling and scoring, and the command-line report."""
 
 import csv
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -104,13 +105,18 @@ def onnx_model(tmp_path_factory):
     folder = tmp_path_factory.mktemp("onnx")
     spec = yaml.safe_load((Path(ultralytics.__file__).parent / "cfg" / "models" / "v8" / "yolov8.yaml").read_text())
     spec.pop("scales")
-    models = {}
-    for name, classes in (("line", CLASSES), ("other", ["bolt", "nut", "washer"])):
-        spec.update(nc=len(classes), depth_multiple=0.33, width_multiple=0.0625, max_channels=64)
-        (folder / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
-        model = YOLO(str(folder / f"{name}.yaml"))
-        model.model.names = dict(enumerate(classes))
-        models[name] = Path(model.export(format="onnx", imgsz=96, simplify=False, verbose=False))
+    models, here = {}, Path.cwd()
+    os.chdir(folder)  # a model built from a YAML is exported into the working folder
+    try:
+        for name, classes in (("line", CLASSES), ("other", ["bolt", "nut", "washer"])):
+            spec.update(nc=len(classes), depth_multiple=0.33, width_multiple=0.0625, max_channels=64)
+            (folder / f"{name}.yaml").write_text(yaml.safe_dump(spec, sort_keys=False))
+            model = YOLO(str(folder / f"{name}.yaml"))
+            model.model.names = dict(enumerate(classes))
+            models[name] = Path(model.export(format="onnx", imgsz=96, simplify=False, verbose=False)).resolve()
+    finally:
+        os.chdir(here)
+    assert all(path.parent == folder for path in models.values())
     return models
 
 
