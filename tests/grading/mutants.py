@@ -15,7 +15,8 @@ the region assigns gets the hostile value. `mutation_cells` lays out, for one la
 cells of its solution, then each exercise's hidden checks with the solution (they must pass:
 otherwise the harness, not the checks, is at fault), then for every exercise and every mutant:
 the mutant, the cells tagged ``uses:<exercise>`` that feed the checks, the checks, and a cell that
-restores the kernel's namespace. A mutant is *caught* when its cell or any of its checks fails,
+restores the kernel's namespace. Of the feeding cells, only those whose names the checks can read
+run (`feeding_cells_for`). A mutant is *caught* when its cell or any of its checks fails,
 which is when the grader scores that exercise zero.
 """
 
@@ -195,9 +196,137 @@ def feeding_cells(job, exercise: str) -> tuple[list[int], set[str], set[str]]:
     return chosen, bound, read
 
 
+def touched(tree: ast.AST) -> set[str]:
+    """Names whose object a piece of code changes without binding them, at module level: the objects
+    of an attribute or item assignment, and those whose methods it calls as a statement of their own
+    (``trainer.train()``; a method whose result is used, as in ``tokenizer.decode(ids)``, counts as a read).
+
+    >>> sorted(touched(ast.parse("trainer.train()\\nscores['a'] = f(model)\\nnet.fc = head\\nprint(tok.decode(x))")))
+    ['net', 'scores', 'trainer']
+    """
+    names: set[str] = set()
+
+    def base(node):
+        while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        return node.id if isinstance(node, ast.Name) else None
+
+    def visit(node):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            return
+        if isinstance(node, (ast.Attribute, ast.Subscript)) and isinstance(node.ctx, ast.Store):
+            names.add(base(node))
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Attribute):
+            names.add(base(node.value.func))
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    visit(tree)
+    return names - {None}
+
+
+def function_effects(sources) -> dict[str, set[str]]:
+    """For each function the cells define at module level, the global names its body may change:
+    those it declares ``global`` and those it changes in place (`touched`), such as a results dict.
+
+    >>> function_effects(["def measure(name):\\n    comparison[name] = 1\\n    row = {}"])
+    {'measure': {'comparison'}}
+    """
+    effects = {}
+    for source in sources:
+        for node in ast.parse(source).body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                declared = {name for inner in ast.walk(node) if isinstance(inner, ast.Global) for name in inner.names}
+                effects[node.name] = declared | touched(ast.Module(body=node.body, type_ignores=[]))
+    return effects
+
+
+def changes(tree: ast.AST, effects: dict[str, set[str]]) -> set[str]:
+    """The names a cell binds or changes, its calls of the notebook's own functions included."""
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    return module_level_stores(tree) | touched(tree) | set().union(*(effects.get(name, set()) for name in called))
+
+
+def inputs(source: str) -> set[str]:
+    """The names a piece of code reads and never binds itself (at any depth): what it needs from before.
+
+    >>> sorted(inputs("total = 0\\nfor row in rows:\\n    total += row * rate"))
+    ['rate', 'rows']
+    """
+    tree = ast.parse(source)
+    bound = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name) and not isinstance(node.ctx, ast.Load)}
+    bound |= {node.name for node in ast.walk(tree) if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    bound |= {node.arg for node in ast.walk(tree) if isinstance(node, ast.arg)}
+    return loads(source) - bound - imported([source])
+
+
+def imported(sources) -> set[str]:
+    """The names a list of cells binds with import statements (modules: not state a check reads)."""
+    return {(alias.asname or alias.name).split(".")[0] for source in sources for node in ast.walk(ast.parse(source))
+            if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+
+
+def feeding_cells_for(job, exercise: str, checks: list[str]) -> tuple[list[int], set[str], set[str]]:
+    """`feeding_cells`, cut to those whose results the hidden `checks` can see.
+
+    A graded run scores an exercise by its hidden checks alone, and the checks see the kernel
+    only through names: a feeding cell matters when it binds or changes a name the checks read,
+    or one that another such cell reads (a backward slice). The others (plots, course checks,
+    training whose numbers only the prose uses) would run for each mutant and change nothing.
+    A cell the slice misses leaves the solution's own value in place, which can only let a
+    mutant through (a red test), never catch one that the full run would not.
+    """
+    chosen, _, _ = feeding_cells(job, exercise)
+    modules = imported(job.payload["cells"])
+    effects = function_effects(job.payload["cells"])
+    needed = set().union(*(inputs(check) for check in checks)) - modules
+    kept = []
+    for index in reversed(chosen):
+        tree = ast.parse(job.payload["cells"][index])
+        if changes(tree, effects) & needed:
+            kept.insert(0, index)
+            needed |= inputs(job.payload["cells"][index]) - modules
+    sources = [job.payload["cells"][index] for index in kept]
+    bound = set().union(*(module_level_stores(ast.parse(source)) for source in sources))
+    read = set().union(*(loads(source) for source in sources))
+    return kept, bound, read
+
+
+def _parses(source: str) -> bool:
+    try:
+        ast.parse(source)
+    except SyntaxError:
+        return False
+    return True
+
+
+def solution_slice(job, checks: list[str], feeding: list[int]) -> set[int]:
+    """The job's cells a mutation run executes before its trials: every exercise cell, the feeding
+    cells the trials rerun, and (a backward slice) each cell that binds or changes a name those or
+    the hidden `checks` read. The solution's other cells (training for the prose's numbers, plots)
+    ran once already in the graded run of tests/grading/test_solutions.py.
+    """
+    cells = job.payload["cells"]
+    needed = set().union(*(inputs(check) for check in checks))
+    modules = imported(cells)
+    effects = function_effects([cell for cell in cells if _parses(cell)])
+    wanted = set()
+    for index in reversed(range(len(cells))):
+        try:
+            tree = ast.parse(cells[index])
+        except SyntaxError:  # IPython syntax: keep it, to be safe
+            tree = None
+        if tree is None or job.payload["exercise"][index] or index in feeding \
+                or (module_level_stores(tree) | (changes(tree, effects) - modules)) & needed:
+            wanted.add(index)
+            needed |= inputs(cells[index]) if tree is not None else set()
+    return wanted
+
+
 def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, list[Trial]]:
     """The cells of one lab's mutation run: solution, checks with the solution, then every mutant.
 
+    Of the solution, only the cells the checks and the trials depend on run (`solution_slice`).
     Returns the sources, {index in the job: index here} of the solution's cells, {exercise:
     indexes of its checks run with the solution}, the trials, and each cell's needs and
     exercise for `run_cells`. These skip what a graded run would: after a mutant's own cell
@@ -205,12 +334,16 @@ def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, li
     fails, the later feeding cells, but not the checks.
     """
     sources, placed = [PRELUDE], {}
+    feeding = {exercise: feeding_cells_for(job, exercise, checks) for exercise, checks in lab.hidden.items()}
     first_use = {}
-    for exercise in lab.hidden:
-        feeding = feeding_cells(job, exercise)[0]
-        if feeding:
-            first_use.setdefault(feeding[0], []).append(exercise)
+    for exercise, (cells, _, _) in feeding.items():
+        if cells:
+            first_use.setdefault(cells[0], []).append(exercise)
+    wanted = solution_slice(job, [check for checks in lab.hidden.values() for check in checks],
+                            [index for cells, _, _ in feeding.values() for index in cells])
     for index, cell in enumerate(job.payload["cells"]):
+        if index not in wanted:
+            continue
         sources += [f"_mutation_keep({exercise!r})" for exercise in first_use.get(index, [])]
         placed[index] = len(sources)
         sources.append(cell)
@@ -220,17 +353,17 @@ def mutation_cells(lab, job, solutions: dict) -> tuple[list[str], dict, dict, li
         sources += checks
     needs, exercise_of = [[]] * len(sources), [None] * len(sources)
     for exercise, checks in lab.hidden.items():
-        feeding, bound, read = feeding_cells(job, exercise)
+        cells, bound, read = feeding[exercise]
         forget = bound | module_level_stores(ast.parse(solutions[exercise]))
         for kind in KINDS:
             trial = f"mutant-{len(trials)}"
             sources.append(f"_mutation_snapshot({exercise!r}, {sorted(forget)!r}, {sorted(read - forget)!r})")
             mutant_cell = len(sources)
             sources.append(mutant(solutions[exercise], kind))
-            sources += [job.payload["cells"][index] for index in feeding]
+            sources += [job.payload["cells"][index] for index in cells]
             trials.append(Trial(exercise, kind, mutant_cell, list(range(len(sources), len(sources) + len(checks)))))
             sources += checks
             sources.append("_mutation_restore()")
-            needs += [[], [], *[[trial, f"{trial}-feeding"]] * len(feeding), *[[trial]] * len(checks), []]
-            exercise_of += [None, trial, *[None] * (len(feeding) + len(checks) + 1)]
+            needs += [[], [], *[[trial, f"{trial}-feeding"]] * len(cells), *[[trial]] * len(checks), []]
+            exercise_of += [None, trial, *[None] * (len(cells) + len(checks) + 1)]
     return sources, placed, baseline, trials, needs, exercise_of
