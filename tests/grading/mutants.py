@@ -15,8 +15,8 @@ the region assigns gets the hostile value. `mutation_cells` lays out, for one la
 cells of its solution, then each exercise's hidden checks with the solution (they must pass:
 otherwise the harness, not the checks, is at fault), then for every exercise and every mutant:
 the mutant, the cells tagged ``uses:<exercise>`` that feed the checks, the checks, and a cell that
-restores the kernel's namespace. Of the feeding cells, only those whose names the checks can read
-run (`feeding_cells_for`). A mutant is *caught* when its cell or any of its checks fails,
+restores the kernel's namespace. Of the solution's cells and of the feeding cells, only those
+the checks can see run (`solution_slice`, `feeding_cells_for`). A mutant is *caught* when its cell or any of its checks fails,
 which is when the grader scores that exercise zero.
 """
 
@@ -233,8 +233,8 @@ def function_effects(sources) -> dict[str, set[str]]:
     {'measure': {'comparison'}}
     """
     effects = {}
-    for source in sources:
-        for node in ast.parse(source).body:
+    for tree in filter(None, map(parsed, sources)):
+        for node in tree.body:
             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 declared = {name for inner in ast.walk(node) if isinstance(inner, ast.Global) for name in inner.names}
                 effects[node.name] = declared | touched(ast.Module(body=node.body, type_ignores=[]))
@@ -262,8 +262,16 @@ def inputs(source: str) -> set[str]:
 
 def imported(sources) -> set[str]:
     """The names a list of cells binds with import statements (modules: not state a check reads)."""
-    return {(alias.asname or alias.name).split(".")[0] for source in sources for node in ast.walk(ast.parse(source))
-            if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    return {(alias.asname or alias.name).split(".")[0] for tree in filter(None, map(parsed, sources))
+            for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+
+
+def parsed(source: str) -> ast.Module | None:
+    """The syntax tree of a cell, or None for one only IPython reads (magics, shell escapes)."""
+    try:
+        return ast.parse(source)
+    except SyntaxError:
+        return None
 
 
 def feeding_cells_for(job, exercise: str, checks: list[str]) -> tuple[list[int], set[str], set[str]]:
@@ -273,8 +281,8 @@ def feeding_cells_for(job, exercise: str, checks: list[str]) -> tuple[list[int],
     only through names: a feeding cell matters when it binds or changes a name the checks read,
     or one that another such cell reads (a backward slice). The others (plots, course checks,
     training whose numbers only the prose uses) would run for each mutant and change nothing.
-    A cell the slice misses leaves the solution's own value in place, which can only let a
-    mutant through (a red test), never catch one that the full run would not.
+    A cell the slice misses leaves the solution's own value in place, which lets a mutant
+    through (a red test) rather than catching one the full run would not.
     """
     chosen, _, _ = feeding_cells(job, exercise)
     modules = imported(job.payload["cells"])
@@ -292,14 +300,6 @@ def feeding_cells_for(job, exercise: str, checks: list[str]) -> tuple[list[int],
     return kept, bound, read
 
 
-def _parses(source: str) -> bool:
-    try:
-        ast.parse(source)
-    except SyntaxError:
-        return False
-    return True
-
-
 def solution_slice(job, checks: list[str], feeding: list[int]) -> set[int]:
     """The job's cells a mutation run executes before its trials: every exercise cell, the feeding
     cells the trials rerun, and (a backward slice) each cell that binds or changes a name those or
@@ -309,17 +309,16 @@ def solution_slice(job, checks: list[str], feeding: list[int]) -> set[int]:
     cells = job.payload["cells"]
     needed = set().union(*(inputs(check) for check in checks))
     modules = imported(cells)
-    effects = function_effects([cell for cell in cells if _parses(cell)])
+    effects = function_effects(cells)
     wanted = set()
     for index in reversed(range(len(cells))):
-        try:
-            tree = ast.parse(cells[index])
-        except SyntaxError:  # IPython syntax: keep it, to be safe
-            tree = None
-        if tree is None or job.payload["exercise"][index] or index in feeding \
+        tree = parsed(cells[index])
+        if tree is None:  # IPython syntax: kept, to be safe
+            wanted.add(index)
+        elif job.payload["exercise"][index] or index in feeding \
                 or (module_level_stores(tree) | (changes(tree, effects) - modules)) & needed:
             wanted.add(index)
-            needed |= inputs(cells[index]) if tree is not None else set()
+            needed |= inputs(cells[index])
     return wanted
 
 

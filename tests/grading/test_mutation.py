@@ -4,8 +4,9 @@ One kernel per lab runs the solution as the grader would (smoke profile) — onl
 hidden checks depend on, a backward slice over the names they read (`mutants.solution_slice`);
 tests/grading/test_solutions.py runs every cell — checks that each exercise's hidden checks
 pass with the solution, then swaps in each mutant of `mutants.KINDS` for one exercise at a time
-and reruns that exercise's checks on the state a graded run would have. A mutant that passes every check would score: the test names it and the fix is a stronger
-check (compare `helpers.checks.plain` values, test more inputs), never a weaker mutant.
+and reruns that exercise's checks on the state a graded run would have. A mutant that passes
+every check would score: the test names it and the fix is a stronger check (compare
+`helpers.checks.plain` values, test more inputs), never a weaker mutant.
 """
 
 import time
